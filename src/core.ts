@@ -1,0 +1,3 @@
+// The browser-safe core: no Node-only imports may appear below this module.
+export * from "./errors.js";
+export * as isa from "./isa/index.js";
