@@ -1,0 +1,35 @@
+import { HelperRegistry } from "../helpers/registry.js";
+import type { Instruction } from "../isa/instruction.js";
+import { createImage, type ImageOptions } from "./image.js";
+import { Interpreter, type RunOptions } from "./interpreter.js";
+import { AddressSpace, PERM_RW } from "./memory.js";
+
+export interface ExecuteOptions extends Omit<RunOptions, "args">, ImageOptions {
+  /** Bytes mapped read/write for the program: r1 = their address (0 when absent), r2 = length. */
+  memory?: Uint8Array;
+  helpers?: HelperRegistry;
+}
+
+export interface ExecuteResult {
+  r0: bigint;
+  /** The memory's bytes after the run. */
+  memory: Uint8Array;
+  steps: number;
+}
+
+/**
+ * Runs a bare program the way bpf_conformance and ubpf do: r1 = memory, r2 = its length,
+ * r10 = top of a fresh stack. A one-shot convenience; runtimes keep an Interpreter instead.
+ */
+export function execute(insns: readonly Instruction[], options: ExecuteOptions = {}): ExecuteResult {
+  const space = new AddressSpace();
+  const interp = new Interpreter(space, options.helpers ?? new HelperRegistry());
+  const image = createImage(insns, options);
+  const mem = options.memory;
+  const region = mem && mem.length > 0 ? space.mapBytes(mem, "memory", PERM_RW) : undefined;
+  const res = interp.run(image, {
+    ...options,
+    args: region ? [region.start, region.size] : [0, 0],
+  });
+  return { r0: res.r0, memory: region ? space.read(region.start, region.size) : new Uint8Array(0), steps: res.steps };
+}
