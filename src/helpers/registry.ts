@@ -27,6 +27,12 @@ export interface HelperCall {
   checkMem(addr: number, len: number, perm: number, what?: string): number;
   /** Ends the program now with r0 = value (used by ubpf's unwind helper). */
   stop(value: bigint | number): void;
+  /**
+   * Calls a subprogram of the running program (a function address from `lddw src=4`) with up
+   * to five arguments and returns its r0 — for bpf_loop and for_each_map_elem callbacks. Engines
+   * that cannot re-enter leave it undefined.
+   */
+  callFunction?(fn: bigint | number, args: readonly (bigint | number)[]): bigint;
 }
 
 /**

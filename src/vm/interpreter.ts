@@ -57,6 +57,17 @@ export class Interpreter implements HelperCall {
   private stopped = false;
   private stopValue = 0n;
   private readonly checked = new WeakSet<ProgramImage>();
+  /** Run state shared by the outer loop and callback loops. */
+  private opts: RunOptions = {};
+  private steps = 0;
+  private budget = DEFAULT_BUDGET;
+  private tailCalls = 0;
+  private mayGoto = BPF_MAX_LOOPS;
+  private curDepth = 0;
+  private curImage: ProgramImage | undefined;
+  private callbackLevel = 0;
+  private readonly cbSavedLo = new Int32Array(MAX_CALL_FRAMES * 11);
+  private readonly cbSavedHi = new Int32Array(MAX_CALL_FRAMES * 11);
 
   constructor(space: AddressSpace, helpers: HelperRegistry) {
     this.space = space;
@@ -118,19 +129,70 @@ export class Interpreter implements HelperCall {
     L.fill(0);
     H.fill(0);
     const args = options.args ?? [];
-    for (let i = 0; i < args.length && i < 5; i++) {
-      const v = BigInt.asUintN(64, BigInt(args[i]!));
-      L[i + 1] = Number(BigInt.asIntN(32, v));
-      H[i + 1] = Number(BigInt.asIntN(32, v >> 32n));
-    }
+    for (let i = 0; i < args.length && i < 5; i++) setReg(L, H, i + 1, args[i]!);
     // The stack is zeroed on every run so results never depend on a previous run.
     this.space.u8.fill(0, this.stack.start, this.stackTop);
     L[10] = this.stackTop;
     this.curContext = options.context;
+    this.opts = options;
     this.stopped = false;
-    const budget = options.budget ?? DEFAULT_BUDGET;
-    const packet = options.packet;
+    this.steps = 0;
+    this.budget = options.budget ?? DEFAULT_BUDGET;
+    this.tailCalls = 0;
+    this.mayGoto = BPF_MAX_LOOPS;
+    this.callbackLevel = 0;
+    const r0 = this.loop(image, 0, 0);
+    return { r0, steps: this.steps };
+  }
 
+  /**
+   * Calls a subprogram of the running program from inside a helper (bpf_loop, for_each_map_elem
+   * callbacks) and returns its r0. `fn` is a function address loaded by `lddw src=4`. The
+   * callback runs in a new frame (counting toward the 8-frame limit) and the caller's registers
+   * are restored afterwards, as the kernel does around callbacks.
+   */
+  callFunction(fn: bigint | number, args: readonly (bigint | number)[]): bigint {
+    const v = BigInt.asUintN(64, BigInt(fn));
+    if (v >> 32n !== BigInt(FUNC_PTR_HI)) {
+      throw new VmError("EINVAL", `callback 0x${v.toString(16)} is not a function address (lddw src=4)`, this.curPc);
+    }
+    const target = Number(v & 0xffffffffn);
+    const depth = this.curDepth + 1;
+    if (depth >= MAX_CALL_FRAMES) {
+      throw new VmError("E2BIG", `the call stack of ${depth + 1} frames is too deep (limit ${MAX_CALL_FRAMES})`, this.curPc);
+    }
+    const level = this.callbackLevel++;
+    const L = this.lo, H = this.hi;
+    const save = level * 11;
+    this.cbSavedLo.set(L, save);
+    this.cbSavedHi.set(H, save);
+    const savedPc = this.curPc, savedImage = this.curImage, savedDepth = this.curDepth;
+    for (let i = 1; i <= 5; i++) setReg(L, H, i, args[i - 1] ?? 0);
+    L[10] = this.stackTop - depth * BPF_STACK_SIZE;
+    H[10] = 0;
+    try {
+      const r0 = this.loop(this.curImage!, target, depth);
+      return r0;
+    } finally {
+      L.set(this.cbSavedLo.subarray(save, save + 11));
+      H.set(this.cbSavedHi.subarray(save, save + 11));
+      this.curPc = savedPc;
+      this.curImage = savedImage;
+      this.curDepth = savedDepth;
+      this.callbackLevel--;
+    }
+  }
+
+  /**
+   * The fetch-execute loop. Starts at `startPc` in a frame at `baseDepth` and returns r0 when
+   * that frame exits (or when a helper or LD_ABS stops the program).
+   */
+  private loop(image: ProgramImage, startPc: number, baseDepth: number): bigint {
+    const L = this.lo;
+    const H = this.hi;
+    const options = this.opts;
+    const budget = this.budget;
+    const packet = options.packet;
     let img = image;
     let OP = img.op, DST = img.dst, SRC = img.src, OFF = img.off, IMM = img.imm;
     let len = img.length;
@@ -138,15 +200,14 @@ export class Interpreter implements HelperCall {
     let view = space.view;
     // One-entry region cache: most programs hammer one region (stack or packet) at a time.
     let cStart = this.stack.start, cEnd = this.stackTop, cPerm = PERM_RW;
-    let depth = 0;
-    let tailCalls = 0;
-    let mayGoto = BPF_MAX_LOOPS;
-    let steps = 0;
-    let pc = 0;
+    let depth = baseDepth;
+    let steps = this.steps;
+    let pc = startPc;
 
     for (;;) {
       if (pc >= len || pc < 0) throw new VmError("EFAULT", `execution fell off the end of the program (pc ${pc})`, pc);
       if (++steps > budget) {
+        this.steps = steps;
         throw new VmError("E2BIG", `instruction budget of ${budget} exhausted (runaway loop?)`, pc);
       }
       const op = OP[pc]!;
@@ -252,8 +313,8 @@ export class Interpreter implements HelperCall {
         case 0xd5: if (!sgt(H[d]!, L[d]!, imm >> 31, imm)) pc += OFF[pc]!; break;
         case 0xdd: if (!sgt(H[d]!, L[d]!, H[s]!, L[s]!)) pc += OFF[pc]!; break;
         case 0xe5: // may_goto: falls through until the kernel's loop allowance (8M) is used up
-          if (mayGoto === 0) pc += OFF[pc]!;
-          else mayGoto--;
+          if (this.mayGoto === 0) pc += OFF[pc]!;
+          else this.mayGoto--;
           break;
         // ---------------- JMP32 (32-bit compares) ----------------
         case 0x06: pc += imm; break;
@@ -350,7 +411,9 @@ export class Interpreter implements HelperCall {
           if (off < 0 || off + size > packet.length) {
             // The kernel ends the program with r0 = 0 when the load is out of the packet.
             L[0] = 0; H[0] = 0;
-            return { r0: 0n, steps };
+            this.steps = steps;
+            this.stop(0);
+            return 0n;
           }
           const a = packet.start + off;
           L[0] = size === 4 ? view.getInt32(a, false) : size === 2 ? view.getUint16(a, false) : view.getUint8(a);
@@ -362,21 +425,23 @@ export class Interpreter implements HelperCall {
           if (s === 0) {
             if (imm === HELPER_TAIL_CALL && options.tailCall) {
               this.curPc = pc;
-              const next = tailCalls < MAX_TAIL_CALLS ? options.tailCall(this, this.arg(2), L[3]! >>> 0) : undefined;
+              const next = this.tailCalls < MAX_TAIL_CALLS ? options.tailCall(this, this.arg(2), L[3]! >>> 0) : undefined;
               if (next) {
                 if (!this.checked.has(next)) this.checkHelpers(next);
-                tailCalls++;
+                this.tailCalls++;
                 img = next; OP = img.op; DST = img.dst; SRC = img.src; OFF = img.off; IMM = img.imm; len = img.length;
                 pc = 0;
                 continue;
               }
               break;
             }
+            this.steps = steps; this.curDepth = depth; this.curImage = img;
             this.callHelper(imm, pc);
+            steps = this.steps;
             space = this.space;
             if (space.view !== view) view = space.view;
             cEnd = -1; // helpers may map or unmap regions
-            if (this.stopped) return { r0: this.stopValue, steps };
+            if (this.stopped) return this.stopValue;
             break;
           }
           if (s === 1) {
@@ -396,16 +461,19 @@ export class Interpreter implements HelperCall {
             break;
           }
           if (H[d] !== 0) throw new VmError("EINVAL", `callx through r${d}: 0x${this.argHex(d)} is neither a helper id nor a function address`, pc);
+          this.steps = steps; this.curDepth = depth; this.curImage = img;
           this.callHelper(L[d]!, pc);
+          steps = this.steps;
           space = this.space;
           if (space.view !== view) view = space.view;
           cEnd = -1;
-          if (this.stopped) return { r0: this.stopValue, steps };
+          if (this.stopped) return this.stopValue;
           break;
         }
         case 0x95: {
-          if (depth === 0) {
-            return { r0: (BigInt(H[0]! >>> 0) << 32n) | BigInt(L[0]! >>> 0), steps };
+          if (depth === baseDepth) {
+            this.steps = steps;
+            return (BigInt(H[0]! >>> 0) << 32n) | BigInt(L[0]! >>> 0);
           }
           depth--;
           const base = depth * 5;
@@ -487,6 +555,17 @@ export class Interpreter implements HelperCall {
 }
 
 // ---- 64-bit arithmetic on (lo, hi) register halves ------------------------------------------
+
+function setReg(L: Int32Array, H: Int32Array, r: number, value: bigint | number): void {
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= -0x80000000 && value <= 0xffffffff) {
+    L[r] = value | 0;
+    H[r] = value < 0 ? -1 : 0;
+    return;
+  }
+  const v = BigInt.asUintN(64, BigInt(value));
+  L[r] = Number(BigInt.asIntN(32, v));
+  H[r] = Number(BigInt.asIntN(32, v >> 32n));
+}
 
 function ugt(ah: number, al: number, bh: number, bl: number): boolean {
   return ah >>> 0 > bh >>> 0 || (ah === bh && al >>> 0 > bl >>> 0);

@@ -158,3 +158,28 @@ describe("limits and arithmetic edge cases", () => {
     expect(() => run([{ op: O.OP_LDDW, dst: 0, src: 1, off: 0, imm: 3, imm2: 0 }, b.exit()])).toThrow(/pseudo source 1 needs a loader/);
   });
 });
+
+describe("callbacks from helpers", () => {
+  it("callFunction runs a subprogram in a new frame and restores the caller's registers", () => {
+    // helper 100(fn, n): calls fn(i) for i < n, sums the results (a bpf_loop in miniature)
+    const helpers = new HelperRegistry().register({
+      id: 100,
+      name: "loop_sum",
+      fn: (call) => {
+        let sum = 0n;
+        const n = call.argNum(2);
+        for (let i = 0; i < n; i++) sum += call.callFunction!(call.arg(1), [i]);
+        return sum;
+      },
+    });
+    const fnAddr: Instruction = { op: O.OP_LDDW, dst: 1, src: O.BPF_PSEUDO_FUNC, off: 0, imm: 7, imm2: 0 }; // f at pc 10
+    const prog = [
+      b.mov64Imm(6, 1000), b.st(O.BPF_DW, 10, -8, 5),
+      fnAddr, b.mov64Imm(2, 4), b.callHelper(100), // r0 = sum of f(0..3)
+      b.alu64Reg(O.BPF_ADD, 0, 6), b.ldx(O.BPF_DW, 1, 10, -8), b.alu64Reg(O.BPF_ADD, 0, 1), b.exit(),
+      // f(i): clobbers r6 and its own stack slot, returns i * i
+      b.mov64Imm(6, 0), b.st(O.BPF_DW, 10, -8, 77), b.mov64Reg(0, 1), b.alu64Reg(O.BPF_MUL, 0, 1), b.exit(),
+    ];
+    expect(execute(prog, { helpers }).r0).toBe(0n + 1n + 4n + 9n + 1000n + 5n);
+  });
+});
