@@ -1,6 +1,8 @@
 import type { Command } from "commander";
+import { register as conformancePlugin } from "./conformance-plugin.js";
+import { register as exec } from "./exec.js";
 
 /** Every CLI command registers itself on the root program; one file per command. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [exec, conformancePlugin];

@@ -1,0 +1,2 @@
+export * from "./data-file.js";
+export * from "./helpers.js";
