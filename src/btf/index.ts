@@ -1,0 +1,12 @@
+export * from "./types.js";
+export * from "./errors.js";
+export { parseBtf, btfStrings, type ParseBtfOptions } from "./parse.js";
+export * from "./ext.js";
+export * from "./layout.js";
+export { validateBtf, typeRefs } from "./validate.js";
+export { formatBtfRaw, formatRawType } from "./dump-raw.js";
+export { formatBtfC, formatBtfCTypes } from "./dump-c.js";
+export { btfFromFile, type BtfFile } from "./file.js";
+export { calcCoreRelo, CoreCandidateCache, essentialNameLen, CORE_POISON_IMM, type CoreReloInput, type CoreReloResult } from "./core.js";
+export { relocateObjectCore, relocateProgramCore, type CoreReloOutcome } from "./core-apply.js";
+export { funcSignature } from "./func-sig.js";
