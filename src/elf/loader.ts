@@ -228,8 +228,13 @@ function load(bytes: Uint8Array, options: LoadObjectOptions): ObjectSpec {
           const p = applyRelocation(insn, r, { elf, sec, symbols, mapAt, dataMaps, externs, byteOff });
           if (p) todo.push({ ...p, index: k });
         } else if (insn.op === OP_CALL && insn.src === BPF_PSEUDO_CALL) {
-          // a call within the section without a relocation (static callee, old LLVM)
-          todo.push({ kind: "call", index: k, targetSection: sec.index, targetByte: byteOff + 8 + insn.imm * 8 });
+          // A call within the section without a relocation (static callee, old LLVM). A target
+          // inside this very function (hand-written objects such as bpf_conformance's) stays a
+          // plain relative call: the function's body is copied whole, so the offset holds.
+          const target = byteOff + 8 + insn.imm * 8;
+          if (target <= s.value || target >= s.value + size) {
+            todo.push({ kind: "call", index: k, targetSection: sec.index, targetByte: target });
+          }
         } else if (insn.op === OP_LDDW && relocs.get(byteOff + 8)) {
           throw new ElfError("relocation points into the second half of an lddw", { section: sec.name, offset: byteOff + 8 });
         }

@@ -32,3 +32,13 @@ describe("ebpf conformance-plugin", () => {
     expect(r.stdout).toBe("");
   });
 });
+
+describe("ebpf conformance-plugin --elf", () => {
+  it("takes the object's main function as the program", async () => {
+    const { readFileSync } = await import("node:fs");
+    const obj = readFileSync(new URL("../fixtures/plugin_main.o", import.meta.url));
+    const r = ebpf(["conformance-plugin", enc("01 02 03 04"), "--elf"], enc(obj.toString("hex")));
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("a\n");
+  });
+});

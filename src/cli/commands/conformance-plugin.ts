@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { programFromElfBytes } from "../../conformance/elf-input.js";
 import { conformanceHelpers } from "../../conformance/helpers.js";
 import { EbpfError } from "../../errors.js";
 import { decode, parseHex } from "../../isa/codec.js";
@@ -19,7 +20,7 @@ export function register(program: Command): void {
     .argument("[args...]", "memory hex bytes and options (--engine interp, --elf, --budget N)")
     .allowUnknownOption(true)
     .helpOption(false)
-    .action(async (args: string[]) => {
+    .action((args: string[]) => {
       const tokens = args.join(" ").split(/\s+/).filter((t) => t.length > 0);
       const memHex: string[] = [];
       let engine = "interp";
@@ -38,13 +39,8 @@ export function register(program: Command): void {
       if (engine !== "interp") throw new EbpfError("EINVAL", `engine '${engine}' is not available (use interp)`);
       const memory = parseHex(memHex.join(""));
       const input = parseHex(new TextDecoder().decode(readInput("-")));
-      const insns = elf ? await programFromElf(input) : decode(input);
+      const insns = elf ? programFromElfBytes(input) : decode(input);
       const result = execute(insns, { memory, helpers: conformanceHelpers(), ...(budget ? { budget } : {}) });
       process.stdout.write(hex64(result.r0) + "\n");
     });
-}
-
-async function programFromElf(bytes: Uint8Array) {
-  const { programFromElfBytes } = await import("../../conformance/elf-input.js");
-  return programFromElfBytes(bytes);
 }
