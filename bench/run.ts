@@ -1,9 +1,22 @@
 /** `npm run bench`: every benchmark, printed as Markdown tables ready for the README. */
+import { runBtfBench } from "./btf.js";
 import { runInterpreterBench } from "./interpreter.js";
 
-const rows = runInterpreterBench(Number(process.env.BENCH_SECONDS ?? 2));
+const seconds = Number(process.env.BENCH_SECONDS ?? 2);
+
 console.log("## Interpreter (executed eBPF instructions per second)\n");
 console.log("| loop | instructions | seconds | M insn/s |");
 console.log("|---|---:|---:|---:|");
-for (const r of rows) console.log(`| ${r.name} | ${r.steps.toLocaleString("en")} | ${r.seconds.toFixed(2)} | ${r.mips.toFixed(1)} |`);
+for (const r of runInterpreterBench(seconds)) {
+  console.log(`| ${r.name} | ${r.steps.toLocaleString("en")} | ${r.seconds.toFixed(2)} | ${r.mips.toFixed(1)} |`);
+}
+
+console.log("\n## BTF dump of /sys/kernel/btf/vmlinux, whole process (median of 5)\n");
+const btf = runBtfBench();
+if (typeof btf === "string") console.log(btf);
+else {
+  console.log("| format | ebpf-ts ms | bpftool ms | ratio |");
+  console.log("|---|---:|---:|---:|");
+  for (const r of btf) console.log(`| ${r.format} | ${r.ebpfMs.toFixed(0)} | ${r.bpftoolMs.toFixed(0)} | ${(r.ebpfMs / r.bpftoolMs).toFixed(2)}x |`);
+}
 console.log(`\nnode ${process.version}, ${process.arch}`);
