@@ -164,6 +164,10 @@ function testRunSkb(engine: TestRunEngine, image: ProgramImage, spec: ProgramTyp
   const data = o.dataIn ?? new Uint8Array(0);
   const maxSize = PAGE_SIZE - SKB_HEADROOM - SKB_SHARED_INFO_SIZE;
   if (data.length < ETH_HLEN || data.length > maxSize) einval(`packet of ${data.length} bytes: an skb test run needs ${ETH_HLEN} to ${maxSize} bytes`);
+  // Linux 6.18 refuses IPv4/IPv6 frames too short to hold their network header.
+  const ethProto = (data[12]! << 8) | data[13]!;
+  const l3Min = ethProto === 0x0800 ? 20 : ethProto === 0x86dd ? 40 : 0;
+  if (data.length - ETH_HLEN < l3Min) einval(`packet of ${data.length} bytes: an ${ethProto === 0x0800 ? "IPv4" : "IPv6"} frame needs ${ETH_HLEN + l3Min} bytes for its network header`);
   const ctx = ctxInit(o.ctxIn, o.ctxOut ?? false, SK_BUFF_SIZE);
   const dv = ctx ? new DataView(ctx.buffer, ctx.byteOffset, ctx.byteLength) : undefined;
   const field = (off: number): number => (dv ? dv.getUint32(off, true) : 0);

@@ -4,6 +4,7 @@ import { conformanceHelpers } from "../../conformance/helpers.js";
 import { EbpfError } from "../../errors.js";
 import { decode, parseHex } from "../../isa/codec.js";
 import { execute } from "../../vm/execute.js";
+import { bareEngine } from "../engine-option.js";
 import { hex64, readInput } from "../io.js";
 
 /**
@@ -17,7 +18,7 @@ export function register(program: Command): void {
   program
     .command("conformance-plugin")
     .description("run one program as a bpf_conformance plugin (program hex on stdin, memory hex as argument)")
-    .argument("[args...]", "memory hex bytes and options (--engine interp, --elf, --budget N)")
+    .argument("[args...]", "memory hex bytes and options (--engine interp|jit, --elf, --budget N)")
     .allowUnknownOption(true)
     .helpOption(false)
     .action((args: string[]) => {
@@ -36,11 +37,11 @@ export function register(program: Command): void {
         else if (t.startsWith("--")) throw new EbpfError("EINVAL", `unknown conformance-plugin option ${t}`);
         else memHex.push(t);
       }
-      if (engine !== "interp") throw new EbpfError("EINVAL", `engine '${engine}' is not available (use interp)`);
+      const engineFactory = bareEngine(engine);
       const memory = parseHex(memHex.join(""));
       const input = parseHex(new TextDecoder().decode(readInput("-")));
       const insns = elf ? programFromElfBytes(input) : decode(input);
-      const result = execute(insns, { memory, helpers: conformanceHelpers(), ...(budget ? { budget } : {}) });
+      const result = execute(insns, { memory, helpers: conformanceHelpers(), engine: engineFactory, ...(budget ? { budget } : {}) });
       process.stdout.write(hex64(result.r0) + "\n");
     });
 }

@@ -3,6 +3,7 @@ import { EbpfError } from "../../errors.js";
 import { conformanceHelpers } from "../../conformance/helpers.js";
 import { parseHex } from "../../isa/codec.js";
 import { execute } from "../../vm/execute.js";
+import { bareEngine } from "../engine-option.js";
 import { readInput } from "../io.js";
 import { readProgram } from "../program-input.js";
 
@@ -17,13 +18,14 @@ export function register(program: Command): void {
     .option("--hex", "the program file holds hex text")
     .option("--big-endian", "raw bytecode is big-endian")
     .option("--budget <n>", "executed-instruction limit", "1000000")
+    .option("--engine <name>", "interp or jit (WebAssembly, with checked memory accesses)", "interp")
     .option("--json", "print r0, the executed-instruction count and the final memory as JSON")
-    .action((file: string, opts: { mem?: string; memHex?: string; hex?: boolean; bigEndian?: boolean; budget: string; json?: boolean }) => {
+    .action((file: string, opts: { mem?: string; memHex?: string; hex?: boolean; bigEndian?: boolean; budget: string; engine: string; json?: boolean }) => {
       const budget = Number(opts.budget);
       if (!Number.isSafeInteger(budget) || budget <= 0) throw new EbpfError("EINVAL", `--budget must be a positive integer, not '${opts.budget}'`);
       const insns = readProgram(file, opts);
       const memory = opts.mem ? readInput(opts.mem) : opts.memHex ? parseHex(opts.memHex) : new Uint8Array(0);
-      const r = execute(insns, { memory, budget, helpers: conformanceHelpers() });
+      const r = execute(insns, { memory, budget, helpers: conformanceHelpers(), engine: bareEngine(opts.engine) });
       if (opts.json) {
         const hex = [...r.memory].map((x) => x.toString(16).padStart(2, "0")).join("");
         process.stdout.write(JSON.stringify({ r0: "0x" + r.r0.toString(16), r0_signed: BigInt.asIntN(64, r.r0).toString(), steps: r.steps, memory: hex }) + "\n");

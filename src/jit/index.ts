@@ -1,0 +1,3 @@
+export { JitEngine, type JitOptions, type JitProgram } from "./engine.js";
+export { executeJit } from "./execute.js";
+export { compileToWasm, type CompiledWasm, type JitLayout } from "./codegen.js";
