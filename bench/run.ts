@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark, printed as Markdown tables ready for the README. */
 import { runBtfBench } from "./btf.js";
 import { runInterpreterBench } from "./interpreter.js";
+import { formatJitBench, formatJitCompileBench, runJitBench, runJitCompileBench } from "./jit.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 2);
 
@@ -10,6 +11,11 @@ console.log("|---|---:|---:|---:|");
 for (const r of runInterpreterBench(seconds)) {
   console.log(`| ${r.name} | ${r.steps.toLocaleString("en")} | ${r.seconds.toFixed(2)} | ${r.mips.toFixed(1)} |`);
 }
+
+console.log("\n## JIT (WebAssembly), same loops\n");
+console.log(formatJitBench(runJitBench(seconds)));
+console.log("\n## JIT compile time\n");
+console.log(formatJitCompileBench(runJitCompileBench()));
 
 console.log("\n## BTF dump of /sys/kernel/btf/vmlinux, whole process (median of 5)\n");
 const btf = runBtfBench();
