@@ -1,5 +1,6 @@
 import { BtfError } from "./errors.js";
 import { StringTable } from "./strings.js";
+import { btfTable, FIXED_WORDS, markMaterialized, materializeTypes, setRawTable, VLEN_WORDS, VOID_WORDS, type BtfTable } from "./table.js";
 import { BTF_MAGIC, BtfKind, type Btf, type BtfType } from "./types.js";
 
 export interface ParseBtfOptions {
@@ -70,145 +71,84 @@ export function parseBtf(bytes: Uint8Array, options: ParseBtfOptions = {}): Btf 
   const baseStrings = base ? btfStrings(base) : undefined;
   const strings = new StringTable(strBytes, baseStrings ? baseStrings.length : 0, baseStrings);
 
-  const types: BtfType[] = base ? base.types.slice() : [voidType()];
-  const startId = types.length;
+  // The type section as host-order words after the base's (or void's) records.
+  const baseTable = base ? btfTable(base) : undefined;
+  const baseWords = baseTable ? baseTable.words.length : VOID_WORDS;
+  const startId = baseTable ? baseTable.count : 1;
   const typesStart = hdrLen + typeOff;
   const typesEnd = typesStart + typeLen;
+  const words = new Uint32Array(baseWords + Math.ceil(typeLen / 4));
+  if (baseTable) words.set(baseTable.words);
+  if (le === HOST_LE) {
+    new Uint8Array(words.buffer, baseWords * 4, typeLen).set(bytes.subarray(typesStart, typesEnd));
+  } else {
+    for (let i = 0, q = typesStart; q + 4 <= typesEnd; i++, q += 4) words[baseWords + i] = view.getUint32(q, le);
+  }
+  const maxCount = startId + Math.floor(typeLen / TYPE_HDR);
+  const offs = new Uint32Array(maxCount);
+  const kinds = new Uint8Array(maxCount);
+  if (baseTable) {
+    offs.set(baseTable.offs.subarray(0, startId));
+    kinds.set(baseTable.kinds.subarray(0, startId));
+  }
+  let id = startId;
   let at = typesStart;
   while (at + TYPE_HDR <= typesEnd) {
-    const id = types.length;
-    const nameOff = view.getUint32(at, le);
-    const info = view.getUint32(at + 4, le);
-    const sizeOrType = view.getUint32(at + 8, le);
+    const w = baseWords + ((at - typesStart) >>> 2);
+    const info = words[w + 1]!;
     const kind = (info >>> 24) & 0x1f;
-    const vlen = info & 0xffff;
-    const kflag = info >>> 31 === 1;
-    const size = typeSize(kind, vlen);
-    if (size < 0) fail(`type [${id}]: unsupported kind ${kind}`, at + 4);
+    const fixed = FIXED_WORDS[kind]!;
+    if (fixed < 0) fail(`type [${id}]: unsupported kind ${kind}`, at + 4);
+    const n = fixed + (info & 0xffff) * VLEN_WORDS[kind]!;
+    const size = n * 4;
     if (at + size > typesEnd) fail(`type [${id}] is malformed: ${size} bytes run past the end of the type section`, at);
-    const t: BtfType = { kind, nameOff, name: nameOff === 0 ? "" : strings.get(nameOff), kflag, vlen, sizeOrType };
-    const p = at + TYPE_HDR;
-    switch (kind) {
-      case BtfKind.INT: {
-        const v = view.getUint32(p, le);
-        t.intEncoding = (v >>> 24) & 0x0f;
-        t.intOffset = (v >>> 16) & 0xff;
-        t.intBits = v & 0xff;
-        break;
-      }
-      case BtfKind.ARRAY:
-        t.elemType = view.getUint32(p, le);
-        t.indexType = view.getUint32(p + 4, le);
-        t.nelems = view.getUint32(p + 8, le);
-        break;
-      case BtfKind.STRUCT:
-      case BtfKind.UNION: {
-        const members = new Array(vlen);
-        for (let i = 0, q = p; i < vlen; i++, q += 12) {
-          const mo = view.getUint32(q, le);
-          members[i] = { nameOff: mo, name: mo === 0 ? "" : strings.get(mo), type: view.getUint32(q + 4, le), offset: view.getUint32(q + 8, le) };
-        }
-        t.members = members;
-        break;
-      }
-      case BtfKind.ENUM: {
-        const values = new Array(vlen);
-        for (let i = 0, q = p; i < vlen; i++, q += 8) {
-          const no = view.getUint32(q, le);
-          values[i] = { nameOff: no, name: no === 0 ? "" : strings.get(no), value: view.getUint32(q + 4, le) };
-        }
-        t.values = values;
-        break;
-      }
-      case BtfKind.ENUM64: {
-        const values = new Array(vlen);
-        for (let i = 0, q = p; i < vlen; i++, q += 12) {
-          const no = view.getUint32(q, le);
-          const lo = view.getUint32(q + 4, le);
-          const hi = view.getUint32(q + 8, le);
-          values[i] = { nameOff: no, name: no === 0 ? "" : strings.get(no), value: (BigInt(hi) << 32n) | BigInt(lo) };
-        }
-        t.values = values;
-        break;
-      }
-      case BtfKind.FUNC_PROTO: {
-        const params = new Array(vlen);
-        for (let i = 0, q = p; i < vlen; i++, q += 8) {
-          const no = view.getUint32(q, le);
-          params[i] = { nameOff: no, name: no === 0 ? "" : strings.get(no), type: view.getUint32(q + 4, le) };
-        }
-        t.params = params;
-        break;
-      }
-      case BtfKind.VAR:
-        t.linkage = view.getUint32(p, le);
-        break;
-      case BtfKind.DATASEC: {
-        const secinfos = new Array(vlen);
-        for (let i = 0, q = p; i < vlen; i++, q += 12) {
-          secinfos[i] = { type: view.getUint32(q, le), offset: view.getUint32(q + 4, le), size: view.getUint32(q + 8, le) };
-        }
-        t.secinfos = secinfos;
-        break;
-      }
-      case BtfKind.DECL_TAG:
-        t.componentIdx = view.getInt32(p, le);
-        break;
-      default:
-        break;
-    }
-    types.push(t);
+    offs[id] = w;
+    kinds[id] = kind;
+    id++;
     at += size;
   }
   if (at !== typesEnd) fail("types data is malformed (trailing bytes after the last type)", at);
+  const table: BtfTable = {
+    count: id,
+    startId,
+    kinds: kinds.subarray(0, id),
+    offs: offs.subarray(0, id),
+    words,
+    strings,
+  };
 
+  // `types` (one object per type) is built on first use: the dumpers need only the table.
+  let types: BtfType[] | undefined;
   const btf: Btf = {
-    types,
+    get types(): BtfType[] {
+      if (!types) {
+        const arr = base ? base.types.slice() : [voidType()];
+        materializeTypes(table, startId, arr);
+        types = arr;
+        markMaterialized(btf);
+      }
+      return types;
+    },
+    set types(v: BtfType[]) {
+      types = v;
+      markMaterialized(btf);
+    },
     startId,
     bigEndian: !le,
     pointerSize: 0,
     raw: bytes,
   };
   if (base) btf.base = base;
-  btf.pointerSize = options.pointerSize ?? guessPointerSize(btf);
+  btf.pointerSize = options.pointerSize ?? guessPointerSize(btf, table);
   stringTables.set(btf, strings);
+  setRawTable(btf, table);
   return btf;
 }
 
+const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 function voidType(): BtfType {
   return { kind: BtfKind.UNKN, nameOff: 0, name: "", kflag: false, vlen: 0, sizeOrType: 0 };
-}
-
-/** Bytes a type record occupies, or -1 for an unknown kind. */
-function typeSize(kind: number, vlen: number): number {
-  switch (kind) {
-    case BtfKind.FWD:
-    case BtfKind.CONST:
-    case BtfKind.VOLATILE:
-    case BtfKind.RESTRICT:
-    case BtfKind.PTR:
-    case BtfKind.TYPEDEF:
-    case BtfKind.FUNC:
-    case BtfKind.FLOAT:
-    case BtfKind.TYPE_TAG:
-      return TYPE_HDR;
-    case BtfKind.INT:
-    case BtfKind.VAR:
-    case BtfKind.DECL_TAG:
-      return TYPE_HDR + 4;
-    case BtfKind.ENUM:
-    case BtfKind.FUNC_PROTO:
-      return TYPE_HDR + vlen * 8;
-    case BtfKind.ENUM64:
-    case BtfKind.STRUCT:
-    case BtfKind.UNION:
-    case BtfKind.DATASEC:
-      return TYPE_HDR + vlen * 12;
-    case BtfKind.ARRAY:
-      return TYPE_HDR + 12;
-    default:
-      return -1;
-  }
 }
 
 const LONG_NAMES = new Set([
@@ -226,12 +166,17 @@ const LONG_NAMES = new Set([
 ]);
 
 /** libbpf's heuristic: the size of the first 4- or 8-byte `long` integer; 0 if there is none. */
-function guessPointerSize(btf: Btf): number {
+function guessPointerSize(btf: Btf, table: BtfTable): number {
   if (btf.base && btf.base.pointerSize > 0) return btf.base.pointerSize;
-  for (let i = 1; i < btf.types.length; i++) {
-    const t = btf.types[i]!;
-    if (t.kind !== BtfKind.INT || (t.sizeOrType !== 4 && t.sizeOrType !== 8)) continue;
-    if (t.name !== undefined && LONG_NAMES.has(t.name)) return t.sizeOrType;
+  const { kinds, offs, words } = table;
+  for (let i = 1; i < table.count; i++) {
+    if (kinds[i] !== BtfKind.INT) continue;
+    const o = offs[i]!;
+    const size = words[o + 2]!;
+    if (size !== 4 && size !== 8) continue;
+    const nameOff = words[o]!;
+    const name = nameOff === 0 ? "" : table.strings.get(nameOff);
+    if (name !== undefined && LONG_NAMES.has(name)) return size;
   }
   return 0;
 }

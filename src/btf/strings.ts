@@ -13,14 +13,10 @@ export class StringTable {
     readonly startOffset = 0,
     readonly base?: StringTable,
   ) {
-    let allAscii = true;
-    for (let i = 0; i < bytes.length; i++) {
-      if (bytes[i]! >= 0x80) {
-        allAscii = false;
-        break;
-      }
-    }
-    this.ascii = allAscii ? this.decoder.decode(bytes) : undefined;
+    // One native decode: the table is ASCII exactly when nothing was merged into a multi-byte
+    // character (same length) and nothing was replaced (no U+FFFD); a leading BOM fails the first.
+    const text = this.decoder.decode(bytes);
+    this.ascii = text.length === bytes.length && text.indexOf("\ufffd") < 0 ? text : undefined;
   }
 
   /** Total length, including the base's table. */

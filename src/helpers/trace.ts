@@ -226,7 +226,8 @@ export function traceHelpers(o: TraceOptions = {}): HelperDef[] {
         sink.push(traceLine(call, msg, o));
         return res.length;
       },
-      proto: { ret: "RET_INTEGER", args: ["ARG_PTR_TO_MEM | MEM_RDONLY", "ARG_CONST_SIZE", "ARG_ANYTHING", "ARG_ANYTHING", "ARG_ANYTHING"] },
+      // r3–r5 are the format arguments: the kernel leaves them unchecked (ARG_DONTCARE).
+      proto: { ret: "RET_INTEGER", args: ["ARG_PTR_TO_MEM | MEM_RDONLY", "ARG_CONST_SIZE"] },
     },
     {
       id: 165,

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { btfFromFile, formatBtfC, formatBtfRaw, parseBtf, BtfError } from "../../src/btf/index.js";
+import { btfCChunks, btfFromFile, btfRawChunks, formatBtfC, formatBtfRaw, parseBtf, BtfError, type Btf } from "../../src/btf/index.js";
 import { bpftool, corpusFiles, fixtureObjects, hasBpftool, hasCorpus, hasVmlinux, VMLINUX } from "./oracle.js";
 import { encodeBtf, type RawType } from "./encode.js";
 
@@ -102,6 +102,86 @@ describe.skipIf(!hasBpftool)("btf dump matches bpftool byte for byte", () => {
       }
     }
     it("cleans up", () => rmSync(dir, { recursive: true, force: true }));
+  });
+});
+
+describe.skipIf(!hasBpftool)("split BTF (a base and types on top of it)", () => {
+  it("dumps like bpftool -B", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ebpf-btf-split-"));
+    try {
+      const base = encodeBtf(
+        [
+          { kind: 1, name: 1, size: 4, int: (1 << 24) | 32 },
+          { kind: 4, name: 5, vlen: 1, size: 4, members: [[9, 1, 0]] },
+        ],
+        ["", "int", "pt", "x"],
+        false,
+      );
+      // split strings continue the base's table: "s" at 11, "y" at 13, "t" at 15
+      const split = encodeBtf(
+        [
+          { kind: 2, name: 0, type: 2 },
+          { kind: 4, name: 11, vlen: 3, size: 16, members: [[13, 3, 0], [9, 1, 64], [0, 5, 96]] },
+          { kind: 8, name: 15, type: 1 },
+        ],
+        ["s", "y", "t"],
+        false,
+      );
+      const baseFile = join(dir, "base.btf");
+      const splitFile = join(dir, "split.btf");
+      writeFileSync(baseFile, base);
+      writeFileSync(splitFile, split);
+      const baseBtf = parseBtf(base);
+      const btf = parseBtf(split, { base: baseBtf });
+      for (const fmt of ["raw", "c"] as const) {
+        const want = bpftool(["btf", "dump", "-B", baseFile, "file", splitFile, "format", fmt]);
+        expect(want).not.toBeNull();
+        expect(fmt === "c" ? formatBtfC(btf) : formatBtfRaw(btf)).toBe(want);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("dump paths agree", () => {
+  const files = [...fixtureObjects(), ...(hasVmlinux ? [VMLINUX] : [])];
+  it("type objects (looked at, or a Btf built by hand) dump like the file's bytes", () => {
+    for (const f of files) {
+      const bytes = new Uint8Array(readFileSync(f));
+      const fresh = btfFromFile(bytes).btf;
+      const c = formatBtfC(fresh);
+      const raw = formatBtfRaw(fresh);
+      // once `types` has been built, the objects are what gets dumped
+      const looked = btfFromFile(bytes).btf;
+      expect(looked.types.length).toBe(fresh.types.length);
+      expect(formatBtfC(looked)).toBe(c);
+      expect(formatBtfRaw(looked)).toBe(raw);
+      const byHand: Btf = { types: looked.types, startId: looked.startId, bigEndian: looked.bigEndian, pointerSize: looked.pointerSize, raw: looked.raw };
+      expect(formatBtfC(byHand)).toBe(c);
+      expect(formatBtfRaw(byHand)).toBe(raw);
+    }
+  });
+  it("the chunked dumps are the whole dump, in chunks of bounded size", () => {
+    for (const f of files) {
+      const { btf } = btfFromFile(new Uint8Array(readFileSync(f)));
+      for (const [chunks, whole] of [
+        [btfCChunks(btf), formatBtfC(btf)],
+        [btfRawChunks(btf), formatBtfRaw(btf)],
+      ] as const) {
+        const parts = [...chunks];
+        expect(parts.every((p) => p.length > 0 && p.length < 1 << 18)).toBe(true);
+        const all = Buffer.concat(parts);
+        expect(all.toString("utf8") === whole).toBe(true);
+        if (whole.length > 1 << 20) expect(parts.length).toBeGreaterThan(4);
+      }
+    }
+  });
+  it("a dump stops where its consumer stops", () => {
+    const { btf } = btfFromFile(new Uint8Array(readFileSync(fixtureObjects()[0]!)));
+    const it = btfCChunks(btf);
+    expect(it.next().done).toBe(false);
+    expect(it.return(undefined).done).toBe(true);
   });
 });
 

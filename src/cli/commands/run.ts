@@ -8,8 +8,11 @@ import { hexDump, type DumpEntry } from "../../runtime/dump.js";
 import { KernelCollection } from "../../runtime/kernel.js";
 import { DirectoryPinStore, hostBtfLoader, hostCpuCount, hostKconfig } from "../../runtime/node.js";
 import { toHex } from "../../runtime/pin-store.js";
+import type { HelperRegistry } from "../../helpers/registry.js";
 import { Runtime, type EngineFactory, type VerifyHook } from "../../runtime/runtime.js";
+import { describeError, verifierMapFromSpec, verify } from "../../verifier/index.js";
 import { readInput } from "../io.js";
+import { ExitStatus } from "../main.js";
 
 interface RunOptions {
   prog?: string;
@@ -65,12 +68,23 @@ function programsToLoad(spec: ObjectSpec, chosen: string): string[] {
   return [...set];
 }
 
-/**
- * The verifier hook. The verifier (src/verifier) is not wired in yet; when it lands, return a hook
- * that calls it here and `ebpf run` verifies every program before running (skipped by --no-verify).
- */
-function verifierHook(): VerifyHook | undefined {
-  return undefined;
+/** A program the verifier refused: the CLI prints the log and exits 1, as `ebpf verify` does. */
+export class VerifierRejection extends EbpfError {
+  constructor(readonly program: string, readonly log: string, readonly summary: string, errno: string) {
+    super(errno, `program ${program} rejected by the verifier: ${summary.split("\n")[0]}`);
+  }
+}
+
+/** The verifier hook: every program is verified (with the object's map specs) before it runs. */
+function verifierHook(spec: ObjectSpec, helpers: () => HelperRegistry): VerifyHook {
+  const maps = spec.maps.map(verifierMapFromSpec);
+  return (req) => {
+    const result = verify(
+      { insns: req.instructions, progType: req.type, maps, helpers: helpers(), hasFuncInfo: (req.spec.funcInfo?.length ?? 0) > 0, license: req.spec.license, ...(req.attachType ? { attachType: req.attachType } : {}) },
+      { logLevel: 1 },
+    );
+    if (!result.ok) throw new VerifierRejection(req.name, result.log, describeError(result.error!), result.error!.errno);
+  };
 }
 
 async function jitFactory(): Promise<EngineFactory> {
@@ -90,8 +104,9 @@ async function jitFactory(): Promise<EngineFactory> {
 async function loadUserspace(spec: ObjectSpec, prog: string, o: RunOptions, cpus: number, pcap: boolean): Promise<Loaded> {
   const engine = o.engine === "jit" ? await jitFactory() : "interp";
   const seed = positiveInt(o.seed, "--seed", 0xffffffff);
-  const verify = o.verify ? verifierHook() : undefined;
-  const rt = new Runtime({
+  let rt: Runtime | undefined;
+  const verify = o.verify ? verifierHook(spec, () => rt!.helpers) : undefined;
+  rt = new Runtime({
     cpus,
     engine,
     ...(seed !== undefined ? { seed } : {}),
@@ -278,7 +293,15 @@ export function register(program: Command): void {
       const dataIn = o.dataIn ? readInput(o.dataIn) : undefined;
       const ctxIn = o.ctxIn ? readInput(o.ctxIn) : undefined;
 
-      const loaded = o.engine === "kernel" ? loadKernel(spec, prog, o) : await loadUserspace(spec, prog, o, cpus, packets !== undefined);
+      let loaded: Loaded;
+      try {
+        loaded = o.engine === "kernel" ? loadKernel(spec, prog, o) : await loadUserspace(spec, prog, o, cpus, packets !== undefined);
+      } catch (e) {
+        if (!(e instanceof VerifierRejection)) throw e;
+        // A negative verdict, not bad input: the log and the reason, then exit 1 (as `ebpf verify`).
+        process.stderr.write(`${e.log}${e.log.endsWith("\n") ? "" : "\n"}program ${e.program}: ${e.summary}\n(run with --no-verify to run it unverified under runtime checks)\n`);
+        throw new ExitStatus(1);
+      }
       try {
         if (packets) {
           runCapture(loaded, packets, o);

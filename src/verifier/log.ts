@@ -1,0 +1,250 @@
+/**
+ * The verifier log, in the kernel's format (kernel/bpf/log.c): a buffer with the kernel's
+ * reset-to-position semantics (level 1 keeps only the failing path), register and stack state
+ * printing (print_verifier_state) and the aligned "; R0=…" state after each instruction.
+ */
+import { formatInstruction } from "../asm/index.js";
+import type { Instruction } from "../isa/instruction.js";
+import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, U32_MAX, U64_MAX } from "./bounds.js";
+import { tnumIsConst, tnumIsUnknown, tnumStr } from "./tnum.js";
+import {
+  BPF_REG_SIZE,
+  CONST_PTR_TO_MAP,
+  NOT_INIT,
+  PTR_TO_MAP_KEY,
+  PTR_TO_MAP_VALUE,
+  PTR_TO_MEM,
+  PTR_TO_PACKET,
+  PTR_TO_PACKET_META,
+  PTR_TO_STACK,
+  SCALAR_VALUE,
+  STACK_SPILL,
+  baseType,
+  regTypeStr,
+  type FuncState,
+  type Reg,
+  type VState,
+} from "./types.js";
+
+const SLOT_CHAR = ["?", "r", "m", "0", "d", "i"];
+
+export const LOG_LEVEL1 = 1;
+export const LOG_LEVEL2 = 2;
+
+/** Decimal for small values, hex for the rest (verbose_unum). */
+export function unum(v: bigint): string {
+  return v <= 0xffffn ? v.toString() : `0x${v.toString(16)}`;
+}
+
+/** verbose_snum: decimal within s16, otherwise the u64 bit pattern in hex. */
+export function snum(v: bigint): string {
+  if (v >= -32768n && v <= 32767n) return v.toString();
+  return `0x${BigInt.asUintN(64, v).toString(16)}`;
+}
+
+function scalarRanges(r: Reg): string[] {
+  const m = [
+    { name: "smin", val: r.smin, omit: r.smin === S64_MIN },
+    { name: "smax", val: r.smax, omit: r.smax === S64_MAX },
+    { name: "umin", val: r.umin, omit: r.umin === 0n },
+    { name: "umax", val: r.umax, omit: r.umax === U64_MAX },
+    { name: "smin32", val: r.s32min, omit: r.s32min === S32_MIN },
+    { name: "smax32", val: r.s32max, omit: r.s32max === S32_MAX },
+    { name: "umin32", val: r.u32min, omit: r.u32min === 0n },
+    { name: "umax32", val: r.u32max, omit: r.u32max === U32_MAX },
+  ];
+  const out: string[] = [];
+  for (let i = 0; i < m.length; i++) {
+    const m1 = m[i]!;
+    if (m1.omit) continue;
+    // Values are compared as the kernel's u64 bit patterns.
+    const bits1 = BigInt.asUintN(64, m1.val);
+    const neg1 = m1.name[0] === "s" && m1.val < 0n;
+    let text = `${m1.name}=`;
+    for (let j = i + 2; j < m.length; j += 2) {
+      const m2 = m[j]!;
+      if (m2.omit || BigInt.asUintN(64, m2.val) !== bits1) continue;
+      const neg2 = m2.name[0] === "s" && m2.val < 0n;
+      if (neg2 !== neg1) continue;
+      m2.omit = true;
+      text += `${m2.name}=`;
+    }
+    text += m1.name[0] === "s" ? snum(m1.val) : unum(m1.val);
+    out.push(text);
+  }
+  return out;
+}
+
+/** print_reg_state: "ctx()", "fp-8", "scalar(smin=…)", "map_value(map=m,ks=4,vs=8,off=4)", "5". */
+export function formatReg(r: Reg, frameno: number): string {
+  const t = r.type;
+  const p = t === SCALAR_VALUE && r.precise ? "P" : "";
+  if (t === SCALAR_VALUE && tnumIsConst(r.varOff)) return p + snum(BigInt.asIntN(64, r.varOff.value));
+  let s = p + regTypeStr(t);
+  if (t === PTR_TO_STACK) {
+    if (frameno !== r.frameno) s += `[${r.frameno}]`;
+    if (tnumIsConst(r.varOff)) return s + snum(BigInt.asIntN(64, r.varOff.value) + BigInt(r.off));
+  }
+  const parts: string[] = [];
+  if (r.id) parts.push(`id=${r.id}`);
+  if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
+  const bt = baseType(t);
+  if ((bt === CONST_PTR_TO_MAP || bt === PTR_TO_MAP_KEY || bt === PTR_TO_MAP_VALUE) && r.map) {
+    if (r.map.name) parts.push(`map=${r.map.name}`);
+    parts.push(`ks=${r.map.keySize},vs=${r.map.valueSize}`);
+  }
+  if (t !== SCALAR_VALUE && r.off) parts.push(`off=${snum(BigInt(r.off))}`);
+  if (bt === PTR_TO_PACKET || bt === PTR_TO_PACKET_META) parts.push(`r=${r.range < 0 ? r.range : unum(BigInt(r.range))}`);
+  if (bt === PTR_TO_MEM) parts.push(`sz=${unum(BigInt(r.memSize))}`);
+  if (tnumIsConst(r.varOff)) {
+    if (r.varOff.value) parts.push(`imm=${snum(BigInt.asIntN(64, r.varOff.value))}`);
+  } else {
+    parts.push(...scalarRanges(r));
+    if (!tnumIsUnknown(r.varOff)) parts.push(`var_off=${tnumStr(r.varOff)}`);
+  }
+  return `${s}(${parts.join(",")})`;
+}
+
+/** Scratch marks: which registers and stack slots changed since the last state print. */
+export class Scratch {
+  regs = 0;
+  stack = 0n;
+  markReg(i: number): void {
+    this.regs |= 1 << i;
+  }
+  markSlot(spi: number): void {
+    this.stack |= 1n << BigInt(spi);
+  }
+  markAll(): void {
+    this.regs = 0x7ff;
+    this.stack = (1n << 64n) - 1n;
+  }
+  clean(): void {
+    this.regs = 0;
+    this.stack = 0n;
+  }
+  any(): boolean {
+    return this.regs !== 0 || this.stack !== 0n;
+  }
+}
+
+/** print_verifier_state for one frame of a state (text without the trailing newline). */
+export function formatFrame(s: VState, frameno: number, all: boolean, scratch?: Scratch): string {
+  // A state printed for an error is followed by a newline in the log by the caller.
+  const f: FuncState = s.frames[frameno]!;
+  let out = "";
+  if (f.frameno) out += ` frame${f.frameno}:`;
+  for (let i = 0; i < 11; i++) {
+    const r = f.regs[i]!;
+    if (r.type === NOT_INIT) continue;
+    if (!all && !(scratch!.regs & (1 << i))) continue;
+    out += ` R${i}=${formatReg(r, f.frameno)}`;
+  }
+  for (let i = 0; i < f.stack.length; i++) {
+    if (!all && !(scratch!.stack & (1n << BigInt(Math.min(i, 63))))) continue;
+    const slot = f.stack[i]!;
+    let valid = false;
+    let types = "";
+    for (let j = 0; j < BPF_REG_SIZE; j++) {
+      if (slot.types[j] !== 0) valid = true;
+      types += SLOT_CHAR[slot.types[j]!] ?? "?";
+    }
+    if (!valid) continue;
+    const off = (-i - 1) * BPF_REG_SIZE;
+    if (slot.types[BPF_REG_SIZE - 1] === STACK_SPILL) {
+      let j = 0;
+      while (j < BPF_REG_SIZE && slot.types[j] !== STACK_SPILL) j++;
+      out += ` fp${off}=${types.slice(0, j)}${formatReg(slot.spilled, f.frameno)}`;
+    } else {
+      out += ` fp${off}=${types}`;
+    }
+  }
+  if (s.refs.length && s.refs[0]!.id) {
+    out += ` refs=${s.refs.filter((r) => r.id).map((r) => r.id).join(",")}`;
+  }
+  if (f.inCallbackFn) out += " cb";
+  return out;
+}
+
+/**
+ * A log buffer with the kernel's semantics: writes append at the end, bpf_vlog_reset moves the end
+ * back (truncates). Kept as a list of pieces so truncation and appends stay cheap on huge logs.
+ */
+export class VerifierLog {
+  private parts: string[] = [];
+  private len = 0;
+  readonly level: number;
+  prevLogPos = 0;
+  prevInsnPrintPos = 0;
+
+  constructor(level: number) {
+    this.level = level;
+  }
+
+  get enabled(): boolean {
+    return this.level > 0;
+  }
+
+  get pos(): number {
+    return this.len;
+  }
+
+  write(text: string): void {
+    if (!this.level || !text) return;
+    this.parts.push(text);
+    this.len += text.length;
+  }
+
+  reset(pos: number): void {
+    if (!this.level || pos > this.len) return;
+    while (this.len > pos) {
+      const last = this.parts.pop()!;
+      this.len -= last.length;
+      if (this.len < pos) {
+        const keep = last.slice(0, pos - this.len);
+        this.parts.push(keep);
+        this.len += keep.length;
+      }
+    }
+  }
+
+  text(): string {
+    const t = this.parts.join("");
+    this.parts = [t];
+    return t;
+  }
+}
+
+/** vlog_alignment(pos). */
+function alignment(pos: number): number {
+  const x = Math.max(pos + 4, 40);
+  return Math.ceil(x / 8) * 8 - pos - 1;
+}
+
+/**
+ * print_insn_state: after an instruction, append "; R0=…" aligned on the instruction's line, or
+ * print "pc: state" on a line of its own when something else was logged in between.
+ */
+export function printInsnState(log: VerifierLog, s: VState, insnIdx: number, scratch: Scratch): void {
+  if (log.prevLogPos && log.prevLogPos === log.pos) {
+    log.reset(log.prevLogPos - 1);
+    log.write(" ".repeat(Math.max(1, alignment(log.prevInsnPrintPos))) + ";");
+  } else {
+    log.write(`${insnIdx}:`);
+  }
+  log.write(formatFrame(s, s.curframe, false, scratch) + "\n");
+  scratch.clean();
+}
+
+export function printVerifierState(log: VerifierLog, s: VState, frameno: number, all: boolean, scratch: Scratch): void {
+  log.write(formatFrame(s, frameno, all, scratch) + "\n");
+  if (!all) scratch.clean();
+}
+
+/** "(b7) r0 = 0" — the kernel's instruction text. */
+export function insnText(insn: Instruction, pc: number, mapName?: (insn: Instruction) => string | undefined): string {
+  return formatInstruction(insn, pc, {
+    format: "kernel",
+    symbolize: mapName ? (i) => (i.op === 0x18 && i.src !== 0 ? mapName(i) : undefined) : undefined,
+  });
+}

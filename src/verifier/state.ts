@@ -1,0 +1,324 @@
+/**
+ * Verifier states: frames (registers and stack), whole states with references and locks, copying,
+ * and the kernel's state equivalence used for pruning (states_equal, regsafe, stacksafe,
+ * refsafe with id maps).
+ */
+import { copyReg, markRegNotInit, newReg, rangeWithin } from "./bounds.js";
+import { tnumIn, tnumIsConst } from "./tnum.js";
+import {
+  BPF_REG_SIZE,
+  CONST_PTR_TO_MAP,
+  NOT_INIT,
+  PTR_TO_MAP_KEY,
+  PTR_TO_MAP_VALUE,
+  PTR_TO_MEM,
+  PTR_TO_PACKET,
+  PTR_TO_PACKET_META,
+  PTR_TO_STACK,
+  PTR_TO_TP_BUFFER,
+  PTR_TO_BUF,
+  SCALAR_VALUE,
+  STACK_INVALID,
+  STACK_MISC,
+  STACK_SPILL,
+  STACK_ZERO,
+  baseType,
+  type FuncState,
+  type Reg,
+  type StackSlot,
+  type VState,
+} from "./types.js";
+
+export function newStackSlot(): StackSlot {
+  return { types: new Uint8Array(BPF_REG_SIZE), spilled: newReg() };
+}
+
+export function newFuncState(frameno: number, callsite: number, subprogno: number): FuncState {
+  const regs: Reg[] = [];
+  for (let i = 0; i < 11; i++) {
+    const r = newReg();
+    markRegNotInit(r);
+    r.frameno = 0;
+    regs.push(r);
+  }
+  const fp = regs[10]!;
+  fp.type = PTR_TO_STACK;
+  fp.varOff = { value: 0n, mask: 0n };
+  fp.smin = fp.smax = 0n;
+  fp.umin = fp.umax = 0n;
+  fp.s32min = fp.s32max = 0n;
+  fp.u32min = fp.u32max = 0n;
+  fp.frameno = frameno;
+  return {
+    regs,
+    stack: [],
+    frameno,
+    callsite,
+    subprogno,
+    inCallbackFn: false,
+    callbackRetRange: [0n, 0n],
+    asyncEntryCnt: 0,
+    callbackDepth: 0,
+  };
+}
+
+export function copyFuncState(f: FuncState): FuncState {
+  return {
+    regs: f.regs.map(copyReg),
+    stack: f.stack.map((s) => ({ types: s.types.slice(), spilled: copyReg(s.spilled) })),
+    frameno: f.frameno,
+    callsite: f.callsite,
+    subprogno: f.subprogno,
+    inCallbackFn: f.inCallbackFn,
+    callbackRetRange: [f.callbackRetRange[0], f.callbackRetRange[1]],
+    asyncEntryCnt: f.asyncEntryCnt,
+    callbackDepth: f.callbackDepth,
+  };
+}
+
+export function copyVState(s: VState): VState {
+  return {
+    frames: s.frames.map(copyFuncState),
+    curframe: s.curframe,
+    refs: s.refs.map((r) => ({ ...r })),
+    activeLockId: s.activeLockId,
+    activeLockMapUid: s.activeLockMapUid,
+    insnIdx: s.insnIdx,
+    parent: s.parent,
+    branches: s.branches,
+    speculative: s.speculative,
+    callbackUnrollDepth: s.callbackUnrollDepth,
+    mayGotoDepth: s.mayGotoDepth,
+  };
+}
+
+/** Bytes of stack the frame has touched (allocated_stack). */
+export function allocatedStack(f: FuncState): number {
+  return f.stack.length * BPF_REG_SIZE;
+}
+
+/** grow_stack_state: make room for `size` bytes below the frame pointer. */
+export function growStack(f: FuncState, size: number): void {
+  const n = Math.ceil(size / BPF_REG_SIZE);
+  while (f.stack.length < n) f.stack.push(newStackSlot());
+}
+
+export function isSpilledReg(slot: StackSlot): boolean {
+  return slot.types[BPF_REG_SIZE - 1] === STACK_SPILL;
+}
+
+export function isSpilledScalarReg(slot: StackSlot): boolean {
+  return isSpilledReg(slot) && slot.spilled.type === SCALAR_VALUE;
+}
+
+/** Every register of every frame, and every spilled register (bpf_for_each_reg_in_vstate). */
+export function forEachReg(s: VState, fn: (r: Reg, frame: FuncState) => void): void {
+  for (let i = 0; i <= s.curframe; i++) {
+    const f = s.frames[i]!;
+    for (const r of f.regs) fn(r, f);
+    for (const slot of f.stack) if (isSpilledReg(slot)) fn(slot.spilled, f);
+  }
+}
+
+// ---- equivalence --------------------------------------------------------------------------------
+
+/** A bijection between ids of the old and the current state (check_ids). */
+export class IdMap {
+  private readonly oldToCur = new Map<number, number>();
+  private readonly curToOld = new Map<number, number>();
+  private tmp = 1 << 30;
+
+  check(oldId: number, curId: number): boolean {
+    if ((oldId === 0) !== (curId === 0)) return false;
+    if (oldId === 0) return true;
+    const c = this.oldToCur.get(oldId);
+    if (c !== undefined) return c === curId;
+    if (this.curToOld.has(curId)) return false;
+    this.oldToCur.set(oldId, curId);
+    this.curToOld.set(curId, oldId);
+    return true;
+  }
+
+  checkScalar(oldId: number, curId: number): boolean {
+    return this.check(oldId || ++this.tmp, curId || ++this.tmp);
+  }
+}
+
+/** Fields of the register "before var_off" in the kernel's layout: type, off and the union. */
+function sameHead(a: Reg, b: Reg): boolean {
+  if (a.type !== b.type || a.off !== b.off) return false;
+  const t = baseType(a.type);
+  if (t === PTR_TO_PACKET || t === PTR_TO_PACKET_META) return a.range === b.range;
+  if (t === PTR_TO_MAP_VALUE || t === PTR_TO_MAP_KEY || t === CONST_PTR_TO_MAP) return a.map === b.map;
+  if (t === PTR_TO_MEM) return a.memSize === b.memSize;
+  return a.subprogno === b.subprogno;
+}
+
+function regsExact(a: Reg, b: Reg, ids: IdMap): boolean {
+  return (
+    sameHead(a, b) &&
+    a.varOff.value === b.varOff.value &&
+    a.varOff.mask === b.varOff.mask &&
+    a.smin === b.smin &&
+    a.smax === b.smax &&
+    a.umin === b.umin &&
+    a.umax === b.umax &&
+    a.s32min === b.s32min &&
+    a.s32max === b.s32max &&
+    a.u32min === b.u32min &&
+    a.u32max === b.u32max &&
+    ids.check(a.id, b.id) &&
+    ids.check(a.refObjId, b.refObjId)
+  );
+}
+
+export type Exact = "not_exact" | "exact" | "range_within";
+
+/** regsafe(old, cur): everything proven safe from old also holds from cur. */
+export function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: Exact): boolean {
+  if (exact === "exact") return regsExact(old, cur, ids) && (old.type !== PTR_TO_STACK || old.frameno === cur.frameno);
+  if (old.type === NOT_INIT) {
+    if (exact === "not_exact" || cur.type === NOT_INIT) return true;
+  }
+  if (old.type !== cur.type) return false;
+  switch (baseType(old.type)) {
+    case SCALAR_VALUE:
+      // Without precision tracking every scalar is treated as precise.
+      if (!ids.checkScalar(old.id, cur.id)) return false;
+      return rangeWithin(old, cur) && tnumIn(old.varOff, cur.varOff);
+    case PTR_TO_MAP_KEY:
+    case PTR_TO_MAP_VALUE:
+    case PTR_TO_MEM:
+    case PTR_TO_BUF:
+    case PTR_TO_TP_BUFFER:
+      return (
+        sameHead(old, cur) &&
+        rangeWithin(old, cur) &&
+        tnumIn(old.varOff, cur.varOff) &&
+        ids.check(old.id, cur.id) &&
+        ids.check(old.refObjId, cur.refObjId)
+      );
+    case PTR_TO_PACKET_META:
+    case PTR_TO_PACKET:
+      if (old.range < 0 || cur.range < 0) {
+        if (old.range !== cur.range) return false;
+      } else if (old.range > cur.range) return false;
+      if (old.off !== cur.off) return false;
+      if (!ids.check(old.id, cur.id)) return false;
+      return rangeWithin(old, cur) && tnumIn(old.varOff, cur.varOff);
+    case PTR_TO_STACK:
+      return regsExact(old, cur, ids) && old.frameno === cur.frameno;
+    default:
+      return regsExact(old, cur, ids);
+  }
+}
+
+const UNBOUND: Reg = (() => {
+  const r = newReg();
+  r.type = SCALAR_VALUE;
+  return r;
+})();
+
+function isStackAllMisc(slot: StackSlot, allowUninit: boolean): boolean {
+  for (let i = 0; i < BPF_REG_SIZE; i++) {
+    const t = slot.types[i];
+    if (t === STACK_MISC || (allowUninit && t === STACK_INVALID)) continue;
+    return false;
+  }
+  return true;
+}
+
+function scalarRegForStack(slot: StackSlot, allowUninit: boolean): Reg | null {
+  if (isSpilledReg(slot) && slot.spilled.type === SCALAR_VALUE) {
+    // is_spilled_scalar_reg64: all 8 bytes spilled
+    for (let i = 0; i < BPF_REG_SIZE; i++) if (slot.types[i] !== STACK_SPILL) return null;
+    return slot.spilled;
+  }
+  if (isStackAllMisc(slot, allowUninit)) return UNBOUND;
+  return null;
+}
+
+function stacksafe(old: FuncState, cur: FuncState, ids: IdMap, exact: Exact, allowUninit: boolean): boolean {
+  const oldAlloc = old.stack.length * BPF_REG_SIZE;
+  const curAlloc = cur.stack.length * BPF_REG_SIZE;
+  for (let i = 0; i < oldAlloc; i++) {
+    const spi = Math.floor(i / BPF_REG_SIZE);
+    const j = i % BPF_REG_SIZE;
+    const os = old.stack[spi]!;
+    const cs = cur.stack[spi];
+    if (exact === "exact" && (i >= curAlloc || os.types[j] !== cs!.types[j])) return false;
+    if (os.types[j] === STACK_INVALID) continue;
+    if (allowUninit && os.types[j] === STACK_MISC) continue;
+    if (i >= curAlloc || !cs) return false;
+    const oldReg = scalarRegForStack(os, allowUninit);
+    const curReg = scalarRegForStack(cs, allowUninit);
+    if (oldReg && curReg) {
+      if (!regsafe(oldReg, curReg, ids, exact)) return false;
+      i += BPF_REG_SIZE - 1 - j;
+      continue;
+    }
+    if (os.types[j] === STACK_MISC && cs.types[j] === STACK_ZERO) continue;
+    if (os.types[j] !== cs.types[j]) return false;
+    if (j !== BPF_REG_SIZE - 1) continue;
+    if (os.types[BPF_REG_SIZE - 1] === STACK_SPILL) {
+      if (!regsafe(os.spilled, cs.spilled, ids, exact)) return false;
+    }
+  }
+  return true;
+}
+
+function refsafe(old: VState, cur: VState, ids: IdMap): boolean {
+  if (old.refs.length !== cur.refs.length) return false;
+  for (let i = 0; i < old.refs.length; i++) {
+    const o = old.refs[i]!;
+    const c = cur.refs[i]!;
+    if (o.kind !== c.kind) return false;
+    if (!ids.check(o.id, c.id)) return false;
+  }
+  if ((old.activeLockId === 0) !== (cur.activeLockId === 0)) return false;
+  if (old.activeLockId && !ids.check(old.activeLockId, cur.activeLockId)) return false;
+  return true;
+}
+
+/**
+ * states_equal(old, cur). `liveAt(pc)` returns the bitmask of registers live before pc (the
+ * kernel's compute_live_registers); dead registers of the old state match anything.
+ */
+export function statesEqual(
+  old: VState,
+  cur: VState,
+  exact: Exact,
+  liveAt: (pc: number) => number,
+  allowUninit: boolean,
+): boolean {
+  if (old.curframe !== cur.curframe) return false;
+  if (old.speculative && !cur.speculative) return false;
+  const ids = new IdMap();
+  if (!refsafe(old, cur, ids)) return false;
+  for (let i = 0; i <= old.curframe; i++) {
+    const of = old.frames[i]!;
+    const cf = cur.frames[i]!;
+    if (of.callsite !== cf.callsite) return false;
+    if (of.callbackDepth > cf.callbackDepth) return false;
+    const pc = i === old.curframe ? old.insnIdx : old.frames[i + 1]!.callsite;
+    const live = exact === "exact" ? 0x7ff : liveAt(pc);
+    for (let r = 0; r < 11; r++) {
+      if (!(live & (1 << r))) continue;
+      if (!regsafe(of.regs[r]!, cf.regs[r]!, ids, exact)) return false;
+    }
+    if (!stacksafe(of, cf, ids, exact, allowUninit)) return false;
+  }
+  return true;
+}
+
+/** states_maybe_looping: same frames and callsites (a loop back to an in-progress state). */
+export function statesMaybeLooping(old: VState, cur: VState): boolean {
+  if (old.curframe !== cur.curframe) return false;
+  for (let i = 0; i <= old.curframe; i++) if (old.frames[i]!.callsite !== cur.frames[i]!.callsite) return false;
+  return true;
+}
+
+/** True for a constant scalar with value zero. */
+export function isConstZero(r: Reg): boolean {
+  return r.type === SCALAR_VALUE && tnumIsConst(r.varOff) && r.varOff.value === 0n;
+}
