@@ -2,6 +2,7 @@
 import { runBtfBench } from "./btf.js";
 import { runInterpreterBench } from "./interpreter.js";
 import { formatJitBench, formatJitCompileBench, runJitBench, runJitCompileBench } from "./jit.js";
+import { compareCli, formatCliComparison, formatKernelBench, runKernelBench } from "./kernel.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 2);
 
@@ -16,6 +17,11 @@ console.log("\n## JIT (WebAssembly), same loops\n");
 console.log(formatJitBench(runJitBench(seconds)));
 console.log("\n## JIT compile time\n");
 console.log(formatJitCompileBench(runJitCompileBench()));
+
+console.log("\n## Interpreter, JIT and the kernel on the same programs (time per run)\n");
+console.log(formatKernelBench(runKernelBench()));
+console.log("\n## `ebpf run --engine jit` beside `bpftool prog run` (compute loop)\n");
+console.log(formatCliComparison(compareCli()));
 
 console.log("\n## BTF dump of /sys/kernel/btf/vmlinux, whole process (median of 5)\n");
 const btf = runBtfBench();

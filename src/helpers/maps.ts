@@ -92,22 +92,38 @@ function cpuOf(call: HelperCall): number {
 
 const heldLocks = new WeakMap<object, number>();
 
+/** The map_lookup_elem definitions mapHelpers made, with their table (see mapLookupTable). */
+const lookupTables = new WeakMap<HelperDef, MapTable>();
+
+/**
+ * The map table behind a map_lookup_elem definition when it is this module's own (not one a host
+ * registered in its place): an engine may then run lookups its own faster way (the JIT inlines
+ * array lookups and calls MapTable/BpfMap.lookupAddr directly), as long as results and faults
+ * stay those of the helper.
+ */
+export function mapLookupTable(def: HelperDef | undefined): MapTable | undefined {
+  return def ? lookupTables.get(def) : undefined;
+}
+
 export function mapHelpers(table: MapTable): HelperDef[] {
   const key = (call: HelperCall, m: BpfMap, i: number, helper: string): number =>
     call.checkMem(call.argNum(i), m.info.keySize, PERM_READ, `${helper} key`);
   const value = (call: HelperCall, m: BpfMap, i: number, perm: number, helper: string): number =>
     call.checkMem(call.argNum(i), m.info.valueSize, perm, `${helper} value`);
 
-  return [
-    {
-      id: 1,
-      name: "map_lookup_elem",
-      proto: p("RET_PTR_TO_MAP_VALUE_OR_NULL", "ARG_CONST_MAP_PTR", "ARG_PTR_TO_MAP_KEY"),
-      fn: (call) => {
-        const m = mapArg(table, call, 1, "bpf_map_lookup_elem");
-        return m.lookupAddr(key(call, m, 2, "bpf_map_lookup_elem"), cpuOf(call));
-      },
+  const lookup: HelperDef = {
+    id: 1,
+    name: "map_lookup_elem",
+    proto: p("RET_PTR_TO_MAP_VALUE_OR_NULL", "ARG_CONST_MAP_PTR", "ARG_PTR_TO_MAP_KEY"),
+    fn: (call) => {
+      const m = mapArg(table, call, 1, "bpf_map_lookup_elem");
+      return m.lookupAddr(key(call, m, 2, "bpf_map_lookup_elem"), cpuOf(call));
     },
+  };
+  lookupTables.set(lookup, table);
+
+  return [
+    lookup,
     {
       id: 2,
       name: "map_update_elem",

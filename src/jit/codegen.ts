@@ -34,7 +34,8 @@ const IMP_CHECK = 0; // (lo, hi, size, perm, pc) → cacheable; throws on a faul
 const IMP_HELPER = 1; // (id, pc, depth)
 const IMP_TAIL = 2; // (pc, depth) → 0 fell through, 1 tail-called, 2 ran helper 12
 const IMP_TRAP = 3; // (kind, pc, a, b, c), always throws
-const N_IMPORTS = 4;
+const IMP_LOOKUP = 4; // (map, key, pc) → value address, 0, or -1: take the helper's own path
+const N_IMPORTS = 5;
 
 /** Trap kinds for IMP_TRAP. */
 export const enum Trap {
@@ -66,6 +67,10 @@ const WL = 17;
 const T1 = 18;
 const T32 = 20;
 const LABEL = 21;
+const RS2 = 22; // second read-cache entry (start, size - 8)
+const RL2 = 23;
+const WS2 = 24; // second write-cache entry
+const WL2 = 25;
 const reg = (r: number) => (r === 10 ? R10 : r);
 /** V8's limit on br_table entries. */
 const MAX_BR_TABLE = 65520;
@@ -78,6 +83,26 @@ export interface JitLayout {
   scratch: number;
   /** Bounds- and permission-check every access (unverified programs). */
   checked: boolean;
+}
+
+/** A plain array map whose lookups are compiled inline (see MapLookupPlan). */
+export interface InlineArray {
+  /** The map's identity address (what lddw src=1 loads into r1). */
+  identity: number;
+  /** Address of element 0's value, the value stride, and the element count. */
+  values: number;
+  elemSize: number;
+  maxEntries: number;
+}
+
+/**
+ * How bpf_map_lookup_elem (helper 1) is compiled when it is the runtime's own: lookups in the
+ * listed array maps with the key on the stack become a bounds check and address arithmetic in
+ * wasm; other lookups with 32-bit operands call the `lookup` import (no HelperCall, no BigInt);
+ * anything else (faults included) takes the helper's ordinary path.
+ */
+export interface MapLookupPlan {
+  arrays: readonly InlineArray[];
 }
 
 export interface CompiledWasm {
@@ -130,7 +155,7 @@ function inFrame(base: number, off: number, size: number): boolean {
   return base === 10 && off >= -BPF_STACK_SIZE && off + size <= 0;
 }
 
-export function compileToWasm(image: ProgramImage, layout: JitLayout): CompiledWasm {
+export function compileToWasm(image: ProgramImage, layout: JitLayout, lookup?: MapLookupPlan): CompiledWasm {
   const entries = functionEntries(image);
   const lead = leaders(image, entries);
   const fnIndex = new Map<number, number>();
@@ -140,7 +165,7 @@ export function compileToWasm(image: ProgramImage, layout: JitLayout): CompiledW
   let structured = 0;
   let dispatched = 0;
   for (const entry of entries) {
-    const g = new FunctionGen(image, layout, fnIndex, dispatchIndex);
+    const g = new FunctionGen(image, layout, fnIndex, dispatchIndex, lookup);
     const cfg = buildCfg(image, entry, lead);
     const an = analyze(cfg);
     let code: Code;
@@ -154,7 +179,7 @@ export function compileToWasm(image: ProgramImage, layout: JitLayout): CompiledW
       code = g.function((c, em) => emitDispatch(cfg, an, c, em, LABEL));
       dispatched++;
     }
-    funcs.push({ type: T_FN, locals: [[8, I64], [2, I32]], code });
+    funcs.push({ type: T_FN, locals: [[8, I64], [2, I32], [4, I64]], code });
   }
   funcs.push({ type: T_DISPATCH, locals: [], code: dispatcher(entries) });
   funcs.push({ type: T_ENTRY, locals: [[7, I64]], code: entryFunction(layout.scratch, dispatchIndex), export: "entry" });
@@ -167,12 +192,14 @@ export function compileToWasm(image: ProgramImage, layout: JitLayout): CompiledW
       { params: [I32, I32, I32], results: [] },
       { params: [I32, I32], results: [I32] },
       { params: [I32, I32, I32, I32, I32], results: [] },
+      { params: [I32, I32, I32], results: [I32] },
     ],
     imports: [
       { name: "check", type: 3 },
       { name: "helper", type: 4 },
       { name: "tail", type: 5 },
       { name: "trap", type: 6 },
+      { name: "lookup", type: 7 },
     ],
     memoryMinPages: 1,
     funcs,
@@ -216,6 +243,7 @@ class FunctionGen implements BlockEmitter {
     layout: JitLayout,
     private readonly fnIndex: Map<number, number>,
     private readonly dispatchIndex: number,
+    private readonly lookup: MapLookupPlan | undefined,
   ) {
     this.stackStart = layout.stackStart;
     this.stackSize = layout.stackEnd - layout.stackStart;
@@ -237,8 +265,7 @@ class FunctionGen implements BlockEmitter {
     if (!this.checked) return;
     // The stack is always mapped read/write, so it is a safe "empty" cache entry.
     const c = this.c;
-    c.i64(this.stackStart).set(RS).i64(this.stackSize - 8).set(RL);
-    c.i64(this.stackStart).set(WS).i64(this.stackSize - 8).set(WL);
+    for (const [S, L] of [[RS, RL], [RS2, RL2], [WS, WL], [WS2, WL2]] as const) c.i64(this.stackStart).set(S).i64(this.stackSize - 8).set(L);
   }
 
   // ---- scratch traffic ----
@@ -530,8 +557,10 @@ class FunctionGen implements BlockEmitter {
   /**
    * Pushes the i32 wasm address of [r + off, +size) and returns the memarg offset to use. In
    * checked mode the access is first proven to lie in one region with `perm`: r10-relative
-   * accesses inside the frame need no test; others try the stack, then a one-entry cache of the
-   * last region seen (per permission), then ask the host, which faults or refills the cache.
+   * accesses inside the frame need no test; others try a two-entry cache of the last regions seen
+   * (per permission; two, so loops that alternate between two regions — packet and map value,
+   * source and destination — stay in wasm), then the stack, then ask the host, which faults or
+   * reports the region; it becomes the first entry and the first moves to the second.
    */
   private address(r: number, off: number, size: number, perm: number, pc: number): number {
     const c = this.c;
@@ -542,19 +571,24 @@ class FunctionGen implements BlockEmitter {
       c.i32(off).op(Op.i32_add);
       return 0;
     }
-    const [S, L] = perm === PERM_READ ? [RS, RL] : [WS, WL];
+    const [S, L, S2, L2] = perm === PERM_READ ? [RS, RL, RS2, RL2] : [WS, WL, WS2, WL2];
+    const miss = (start: number, lim: number) => {
+      c.get(ADDR).get(start).op(Op.i64_sub).get(lim);
+      if (size !== 8) c.i64(8 - size).op(Op.i64_add);
+      c.op(Op.i64_gt_u).if();
+    };
     c.get(rr);
     if (off !== 0) c.i64(off).op(Op.i64_add);
-    c.tee(ADDR);
-    c.i64(this.stackStart).op(Op.i64_sub).i64(this.stackSize - size).op(Op.i64_gt_u).if();
-    c.get(ADDR).get(S).op(Op.i64_sub).get(L);
-    if (size !== 8) c.i64(8 - size).op(Op.i64_add);
-    c.op(Op.i64_gt_u).if();
+    c.set(ADDR);
+    miss(S, L);
+    miss(S2, L2);
+    c.get(ADDR).i64(this.stackStart).op(Op.i64_sub).i64(this.stackSize - size).op(Op.i64_gt_u).if();
     c.get(ADDR).op(Op.i32_wrap_i64).get(ADDR).i64(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
     c.i32(size).i32(perm).i32(pc).call(IMP_CHECK).if();
+    c.get(S).set(S2).get(L).set(L2);
     c.i32(0).mem(Op.i64_load32_u, 2, this.scr + SCR_CACHE_START).set(S);
     c.i32(0).mem(Op.i64_load32_u, 2, this.scr + SCR_CACHE_LIM).set(L);
-    c.end().end().end();
+    c.end().end().end().end();
     c.get(ADDR).op(Op.i32_wrap_i64);
     return 0;
   }
@@ -695,6 +729,10 @@ class FunctionGen implements BlockEmitter {
     const src = image.src[pc]!;
     const imm = image.imm[pc]!;
     if (src === 0) {
+      if (imm === 1 && this.lookup) {
+        this.mapLookup(pc, this.lookup);
+        return;
+      }
       if (imm !== 12) {
         this.helperCall(() => c.i32(imm), pc);
         return;
@@ -720,6 +758,32 @@ class FunctionGen implements BlockEmitter {
       return;
     }
     this.trap(Trap.Kfunc, pc, imm);
+  }
+
+  /**
+   * bpf_map_lookup_elem(r1 = map, r2 = key) without leaving wasm for inlined array maps, through
+   * the `lookup` import for other maps, and as an ordinary helper call when the import declines
+   * (operands above 4 GiB, unknown map, unreadable key: the helper then faults as it would).
+   */
+  private mapLookup(pc: number, plan: MapLookupPlan): void {
+    const c = this.c;
+    c.block(); // $done
+    for (const a of plan.arrays) {
+      c.get(1).i64(a.identity).op(Op.i64_eq).if();
+      // The key (4 bytes) lies in the stack region, which is always mapped read/write.
+      c.get(2).i64(this.stackStart).op(Op.i64_sub).i64(this.stackSize - 4).op(Op.i64_le_u).if();
+      c.get(2).op(Op.i32_wrap_i64).mem(Op.i64_load32_u, 0, 0).tee(T1).i64(a.maxEntries).op(Op.i64_lt_u).if(I64);
+      c.get(T1).i64(a.elemSize).op(Op.i64_mul).i64(a.values).op(Op.i64_add);
+      c.op(Op.else).i64(0).end();
+      c.set(0).br(2);
+      c.end().end();
+    }
+    c.get(1).get(2).op(Op.i64_or).i64(32).op(Op.i64_shr_u).op(Op.i64_eqz).if();
+    c.get(1).op(Op.i32_wrap_i64).get(2).op(Op.i32_wrap_i64).i32(pc).call(IMP_LOOKUP).tee(T32).i32(-1).op(Op.i32_ne).if();
+    c.get(T32).op(Op.i64_extend_i32_u).set(0).br(2);
+    c.end().end();
+    this.helperCall(() => c.i32(1), pc);
+    c.end();
   }
 
   /** callx: a subprogram address (FUNC_PTR_HI tag) or, as ubpf does, a helper id. */

@@ -5,7 +5,12 @@
  * budget cross between wasm and JS; it implements HelperCall so every helper works unchanged.
  */
 import { EbpfError, VmError } from "../errors.js";
+import { runContext } from "../helpers/context.js";
+import { mapLookupTable } from "../helpers/maps.js";
 import type { HelperCall, HelperRegistry } from "../helpers/registry.js";
+import { ArrayMap } from "../maps/array.js";
+import type { MapTable } from "../maps/table.js";
+import type { BpfMap } from "../maps/types.js";
 import { BPF_STACK_SIZE, MAX_CALL_FRAMES, MAX_TAIL_CALLS } from "../isa/opcodes.js";
 import { FUNC_PTR_HI, type ProgramImage } from "../vm/image.js";
 import { DEFAULT_BUDGET, type RunOptions, type RunResult } from "../vm/interpreter.js";
@@ -22,7 +27,9 @@ import {
   SCR_REGS,
   SCRATCH_SIZE,
   Trap,
+  type InlineArray,
   type JitLayout,
+  type MapLookupPlan,
 } from "./codegen.js";
 
 const HELPER_TAIL_CALL = 12;
@@ -49,6 +56,8 @@ export interface JitProgram {
 
 interface Compiled extends JitProgram {
   entry: (target: number, depth: number) => void;
+  /** Array maps whose lookups were compiled in, with what was compiled: checked before every run. */
+  inlined: { map: BpfMap; at: InlineArray }[];
 }
 
 /** Thrown through wasm frames to end a run early (helper stop(), LD_ABS out of the packet). */
@@ -112,6 +121,42 @@ export class JitEngine implements HelperCall {
     return this.compiled(image);
   }
 
+  /** The table behind helper 1 when it is the runtime's own map_lookup_elem (see MapLookupPlan). */
+  private get mapTable(): MapTable | undefined {
+    return mapLookupTable(this.helpers.get(1));
+  }
+
+  /**
+   * The lookup plan of an image: every plain (not per-CPU) array map the program loads with lddw
+   * gets inline lookups. Undefined when helper 1 is not the runtime's own.
+   */
+  private lookupPlan(image: ProgramImage): { plan: MapLookupPlan; inlined: Compiled["inlined"] } | undefined {
+    const table = this.mapTable;
+    if (!table) return undefined;
+    const inlined: Compiled["inlined"] = [];
+    const seen = new Set<number>();
+    for (let pc = 0; pc < image.length; pc += width(image, pc)) {
+      if (image.op[pc] !== 0x18 || image.imm[pc + 1] !== 0) continue;
+      const v = image.imm[pc]! >>> 0;
+      if (seen.has(v)) continue;
+      seen.add(v);
+      const m = table.byAddress(v);
+      if (!(m instanceof ArrayMap) || m.percpu || m.info.keySize !== 4) continue;
+      inlined.push({ map: m, at: { identity: v, values: m.values.start, elemSize: m.elemSize, maxEntries: m.info.maxEntries } });
+    }
+    return { plan: { arrays: inlined.map((i) => i.at) }, inlined };
+  }
+
+  /** Inlined maps still behind their identities, in the same place (a closed map's would not be). */
+  private stillValid(prog: Compiled): boolean {
+    if (prog.inlined.length === 0) return true;
+    const table = this.mapTable;
+    for (const { map, at } of prog.inlined) {
+      if (!table || table.byAddress(at.identity) !== map || (map as ArrayMap).values.start !== at.values) return false;
+    }
+    return true;
+  }
+
   /**
    * Compiles off the main thread where the platform can (browsers refuse synchronous compilation
    * of modules above 4 KiB on the main thread); later runs reuse the result.
@@ -121,22 +166,24 @@ export class JitEngine implements HelperCall {
     if (have) return have;
     this.checkHelpers(image);
     const t0 = performance.now();
-    const w = compileToWasm(image, this.layout);
+    const lookup = this.lookupPlan(image);
+    const w = compileToWasm(image, this.layout, lookup?.plan);
     const module = await WebAssembly.compile(w.bytes as BufferSource);
-    return this.instantiate(image, module, w, t0);
+    return this.instantiate(image, module, w, t0, lookup?.inlined ?? []);
   }
 
   private compiled(image: ProgramImage): Compiled {
     const have = this.cache.get(image);
-    if (have) return have;
+    if (have && this.stillValid(have)) return have;
     this.checkHelpers(image);
     const t0 = performance.now();
-    const w = compileToWasm(image, this.layout);
+    const lookup = this.lookupPlan(image);
+    const w = compileToWasm(image, this.layout, lookup?.plan);
     const module = new WebAssembly.Module(w.bytes as BufferSource);
-    return this.instantiate(image, module, w, t0);
+    return this.instantiate(image, module, w, t0, lookup?.inlined ?? []);
   }
 
-  private instantiate(image: ProgramImage, module: WebAssembly.Module, w: { bytes: Uint8Array; structured: number; dispatched: number }, t0: number): Compiled {
+  private instantiate(image: ProgramImage, module: WebAssembly.Module, w: { bytes: Uint8Array; structured: number; dispatched: number }, t0: number, inlined: Compiled["inlined"]): Compiled {
     const prog: Compiled = {
       image,
       wasmBytes: w.bytes.length,
@@ -144,7 +191,9 @@ export class JitEngine implements HelperCall {
       structured: w.structured,
       dispatched: w.dispatched,
       entry: () => undefined,
+      inlined,
     };
+    const table = this.mapTable;
     const instance = new WebAssembly.Instance(module, {
       env: {
         memory: this.space.memory,
@@ -152,6 +201,7 @@ export class JitEngine implements HelperCall {
         helper: (id: number, pc: number, depth: number) => this.callHelper(prog, id, pc, depth),
         tail: (pc: number, depth: number) => this.tailCall(prog, pc, depth),
         trap: (kind: number, pc: number, a: number, b: number, c: number) => this.trap(prog, kind, pc, a, b, c),
+        lookup: table ? (map: number, key: number, pc: number) => this.lookupFast(table, map, key, pc) : () => -1,
       },
     });
     prog.entry = (instance.exports as unknown as Exports).entry;
@@ -182,7 +232,7 @@ export class JitEngine implements HelperCall {
     // The stack is zeroed on every run so results never depend on a previous run.
     space.u8.fill(0, this.stack.start, this.stackTop);
     const s = this.scratch.start;
-    space.u8.fill(0, s, s + SCRATCH_SIZE);
+    space.u8.fill(0, s + SCR_REGS, s + SCRATCH_SIZE); // r0–r10 (the fields below are all set here or before use)
     const args = options.args ?? [];
     for (let i = 0; i < args.length && i < 5; i++) this.setReg(i + 1, args[i]!);
     const budget = options.budget ?? DEFAULT_BUDGET;
@@ -204,7 +254,7 @@ export class JitEngine implements HelperCall {
     let r0: bigint;
     try {
       prog.entry(0, 0);
-      r0 = this.space.view.getBigUint64(s + SCR_REGS, true);
+      r0 = this.result(s + SCR_REGS);
     } catch (e) {
       if (e !== STOP) throw this.convert(e);
       r0 = this.stopValue;
@@ -212,6 +262,21 @@ export class JitEngine implements HelperCall {
     const v = this.space.view;
     const left = v.getInt32(s + SCR_BUDGET + 4, true) * 4294967296 + v.getUint32(s + SCR_BUDGET, true);
     return { r0, steps: b - left };
+  }
+
+  private lastLo = 0;
+  private lastR0 = 0n;
+
+  /** r0 from the scratch area; the last small value's BigInt is reused (programs mostly return the same one). */
+  private result(a: number): bigint {
+    const v = this.space.view;
+    const lo = v.getUint32(a, true);
+    if (v.getUint32(a + 4, true) !== 0) return v.getBigUint64(a, true);
+    if (lo !== this.lastLo) {
+      this.lastLo = lo;
+      this.lastR0 = BigInt(lo);
+    }
+    return this.lastR0;
   }
 
   /** Wasm traps and JS stack overflows become VmErrors; nothing raw escapes run(). */
@@ -260,6 +325,18 @@ export class JitEngine implements HelperCall {
     if (!r) return "not mapped";
     if (addr + len > r.start + r.size) return `runs past the end of ${r.name} (${r.size} bytes at 0x${r.start.toString(16)})`;
     return `${r.name} does not allow it`;
+  }
+
+  /**
+   * bpf_map_lookup_elem's result without a HelperCall: what the helper returns (lookupAddr with
+   * the run's CPU), or -1 when the helper must run instead (not a map, key not readable: it faults).
+   */
+  private lookupFast(table: MapTable, map: number, key: number, pc: number): number {
+    const m = table.byAddress(map >>> 0);
+    const k = key >>> 0;
+    if (m === undefined || !this.space.allows(k, m.info.keySize, PERM_READ)) return -1;
+    this.curPc = pc;
+    return m.lookupAddr(k, runContext(this).cpu);
   }
 
   private callHelper(prog: Compiled, id: number, pc: number, depth: number): void {

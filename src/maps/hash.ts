@@ -15,7 +15,7 @@ import {
   MapType,
 } from "./constants.js";
 import { MapBase, readU32, round8, u32Bytes, type RawBatch } from "./base.js";
-import { htabHash } from "./jhash.js";
+import { htabHash, jhash, jhash2 } from "./jhash.js";
 import { BpfLru, LruType, type Link, type LruNode } from "./lru.js";
 import { Slab } from "./slab.js";
 import type { BpfMap, MapEnvironment, MapInfo, MapSpec } from "./types.js";
@@ -358,10 +358,23 @@ export class HashMap extends MapBase {
   }
 
   // ---- program side ---------------------------------------------------------------------------
+  /**
+   * The element whose key is at keyAddr: hashed and compared in place in the address space (the
+   * same jhash/jhash2 as hashOf), so a program's lookup allocates nothing.
+   */
   private findVm(keyAddr: number): Elem | undefined {
-    const key = this.readKey(keyAddr);
-    const hash = this.hashOf(key);
-    return this.find(this.bucketOf(hash), hash, key);
+    const u8 = this.space.u8;
+    const n = this.info.keySize;
+    const hash = n % 4 === 0 ? jhash2(u8, n / 4, this.seed, keyAddr) : jhash(u8, n, this.seed, keyAddr);
+    const bucket = this.buckets[hash & (this.nBuckets - 1)]!;
+    outer: for (let j = 0; j < bucket.length; j++) {
+      const e = bucket[j]!;
+      if (e.hash !== hash) continue;
+      const k = e.key;
+      for (let i = 0; i < n; i++) if (k[i] !== u8[keyAddr + i]) continue outer;
+      return e;
+    }
+    return undefined;
   }
 
   override lookupAddr(keyAddr: number, cpu: number): number {
