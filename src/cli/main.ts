@@ -1,6 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { isEbpfError } from "../errors.js";
-import { commands } from "./commands/index.js";
+import { commandsFor, type RegisterCommand } from "./commands/index.js";
 
 /** Exit status for bad input (unreadable file, bad program); 1 is kept for negative verdicts. */
 export const EXIT_BAD_INPUT = 2;
@@ -15,7 +15,7 @@ export class ExitStatus extends Error {
   }
 }
 
-export function buildProgram(): Command {
+export function buildProgram(commands: readonly RegisterCommand[]): Command {
   const program = new Command("ebpf")
     .description("The eBPF system in TypeScript: assemble, run, verify and load eBPF programs")
     .showHelpAfterError()
@@ -26,8 +26,8 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and returns the process exit status; never lets a user error escape as a stack trace. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = buildProgram(await commandsFor(argv));
     await program.parseAsync(argv, { from: "user" });
     return 0;
   } catch (e) {

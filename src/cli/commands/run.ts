@@ -9,6 +9,7 @@ import { KernelCollection } from "../../runtime/kernel.js";
 import { DirectoryPinStore, hostBtfLoader, hostCpuCount, hostKconfig } from "../../runtime/node.js";
 import { toHex } from "../../runtime/pin-store.js";
 import type { HelperRegistry } from "../../helpers/registry.js";
+import { JitEngine } from "../../jit/engine.js";
 import { Runtime, type EngineFactory, type VerifyHook } from "../../runtime/runtime.js";
 import { describeError, verifierMapFromSpec, verify } from "../../verifier/index.js";
 import { readInput } from "../io.js";
@@ -21,7 +22,8 @@ interface RunOptions {
   ctxIn?: string;
   ctxOut?: string;
   repeat?: string;
-  engine: string;
+  engine?: string;
+  checked?: boolean;
   json?: boolean;
   pcap?: string;
   cpus?: string;
@@ -87,26 +89,22 @@ function verifierHook(spec: ObjectSpec, helpers: () => HelperRegistry): VerifyHo
   };
 }
 
-async function jitFactory(): Promise<EngineFactory> {
-  // Resolved at run time so the CLI builds and runs whether or not the JIT is part of this build.
-  const path = "../../jit/index.js";
-  let mod: { JitEngine?: new (...args: unknown[]) => unknown };
-  try {
-    mod = (await import(path)) as typeof mod;
-  } catch (e) {
-    throw new EbpfError("ENOTSUPP", `--engine jit: the WebAssembly JIT is not available in this build (${(e as Error).message.split("\n")[0]}); use --engine interp`);
-  }
-  const Jit = mod.JitEngine;
-  if (typeof Jit !== "function") throw new EbpfError("ENOTSUPP", "--engine jit: the JIT module has no JitEngine; use --engine interp");
-  return (space, helpers) => new Jit(space, helpers) as ReturnType<EngineFactory>;
+/**
+ * The JIT engine. Programs the verifier accepted run unchecked (the verifier proved their accesses,
+ * as the kernel's JIT relies on its verifier); with --no-verify every access is checked.
+ */
+function jitFactory(verified: boolean, forceChecked: boolean): EngineFactory {
+  const options = { checked: forceChecked || !verified };
+  return (space, helpers) => new JitEngine(space, helpers, options);
 }
 
 async function loadUserspace(spec: ObjectSpec, prog: string, o: RunOptions, cpus: number, pcap: boolean): Promise<Loaded> {
-  const engine = o.engine === "jit" ? await jitFactory() : "interp";
+  const engine = o.engine === "jit" ? jitFactory(o.verify, o.checked === true) : "interp";
   const seed = positiveInt(o.seed, "--seed", 0xffffffff);
-  let rt: Runtime | undefined;
-  const verify = o.verify ? verifierHook(spec, () => rt!.helpers) : undefined;
-  rt = new Runtime({
+  // The hook runs at load, after construction, with the runtime's own helper registry.
+  const self: { rt?: Runtime } = {};
+  const verify = o.verify ? verifierHook(spec, () => self.rt!.helpers) : undefined;
+  const rt = (self.rt = new Runtime({
     cpus,
     engine,
     ...(seed !== undefined ? { seed } : {}),
@@ -117,7 +115,7 @@ async function loadUserspace(spec: ObjectSpec, prog: string, o: RunOptions, cpus
     perfBuffers: false,
     targetBtf: hostBtfLoader(),
     kconfig: hostKconfig(),
-  });
+  }));
   if (o.trace) rt.trace.onLine((l) => process.stderr.write(`${l.line}\n`));
   let coll;
   try {
@@ -261,7 +259,8 @@ export function register(program: Command): void {
     .option("--ctx-in <file>", "context (ctx_in: struct __sk_buff, struct xdp_md …)")
     .option("--ctx-out <file>", "write ctx_out to a file ('-': hex dump on stdout)")
     .option("--repeat <n>", "run n times; the duration is the average")
-    .option("--engine <engine>", "interp, jit or kernel", "interp")
+    .option("--engine <engine>", "interp, jit or kernel (default: jit for verified programs, interp with --no-verify)")
+    .option("--checked", "keep the JIT's memory checks even for verified programs")
     .option("--json", "print retval, duration, data_out and every map as JSON")
     .option("--pcap <file>", "run on every packet of a pcap or pcapng capture; print the return values counted and the maps")
     .option("--cpus <n>", "CPUs of the userspace runtime (per-CPU maps keep one value each; default: the host's)")
@@ -270,6 +269,7 @@ export function register(program: Command): void {
     .option("--seed <n>", "seed of bpf_get_prandom_u32 (userspace engines)")
     .option("--trace", "print bpf_trace_printk output on stderr (userspace engines)")
     .action(async (file: string, o: RunOptions) => {
+      o.engine ??= o.verify ? "jit" : "interp";
       if (!["interp", "jit", "kernel"].includes(o.engine)) throw new EbpfError("EINVAL", `--engine must be interp, jit or kernel, not '${o.engine}'`);
       const repeat = positiveInt(o.repeat, "--repeat");
       let cpus = positiveInt(o.cpus, "--cpus", 8192);
