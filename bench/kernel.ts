@@ -266,7 +266,7 @@ export function formatKernelBench(r: KernelBenchResult): string {
     "Time per run: the average duration of one run inside BPF_PROG_TEST_RUN's repeat loop — the kernel's `duration` (measured in the kernel, no syscall or copy of data_in/out), ours the runtime's `testRun({ dataIn, repeat }).durationNs` (measured around the repeat loop; it includes each run's entry into the engine: zeroing the stack, registers in, r0 out, but not building the packet or context nor compiling). " +
       "Median of the samples (samples of ~150 ms each, 5 per engine, 3 for the interpreter; the 2-core machine is shared with other work, so single samples vary by ±20%). " +
       "XDP programs on one 1500-byte packet, all engines in one process, one after the other. " +
-      "JIT checked: every memory access checked against the region table (what runs unverified programs, and what `ebpf run --engine jit` uses until the verifier is wired in); unchecked: what verified programs may use. " +
+      "JIT checked: every memory access checked against the region table (what runs unverified programs: `ebpf run --no-verify --engine jit`, or `--checked`); unchecked: what `ebpf run` uses for programs its verifier accepted. " +
       "Compile time: eBPF → wasm bytes → WebAssembly.Module → instance, best of 3 in a fresh engine (V8 compiles with Liftoff first and tiers up to TurboFan in the background while the program runs). " +
       "Results: every engine ran each program once on fresh maps; the return value and every map (hash maps sorted by key) must equal the kernel's.",
   );
@@ -338,7 +338,7 @@ export function formatCliComparison(c: CliComparison | string): string {
     `| \`bpftool prog run pinned … repeat ${c.repeat}\` | ${c.bpftoolNs} ns | ${c.bpftoolSamples.join(", ")} | ${c.retvals[1]} |`,
     `| ratio | ${ratio(c.ebpfNs, c.bpftoolNs)} | | |`,
     "",
-    "Whole commands (a fresh process each), each printing its own `duration (average)` over the repeat loop; `ebpf run --engine jit` runs checked (no verifier wired in yet), and its average includes V8's tier-up from Liftoff to TurboFan during the first runs.",
+    "Whole commands (a fresh process each), each printing its own `duration (average)` over the repeat loop; `ebpf run --engine jit` verifies the program and then runs it unchecked, and its average includes V8's tier-up from Liftoff to TurboFan during the first runs.",
   ].join("\n");
 }
 

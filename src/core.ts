@@ -1,5 +1,20 @@
 // The browser-safe core: no Node-only imports may appear below this module.
 export * from "./errors.js";
 export * as isa from "./isa/index.js";
+export * as asm from "./asm/index.js";
+export * as elf from "./elf/index.js";
+export * as btf from "./btf/index.js";
+export * as maps from "./maps/index.js";
+export * as helpers from "./helpers/index.js";
+export * as progtypes from "./progtypes/index.js";
+export * as verifier from "./verifier/index.js";
+export * as jit from "./jit/index.js";
+export * as pcap from "./pcap/index.js";
+export * as conformance from "./conformance/index.js";
 export * from "./vm/index.js";
-export * from "./helpers/registry.js";
+export { HelperRegistry, type HelperCall, type HelperDef, type HelperFn } from "./helpers/registry.js";
+export { assemble, disassemble } from "./asm/index.js";
+export { loadObject, type ObjectSpec, type ProgramSpec, type MapSpec } from "./elf/index.js";
+export { verify } from "./verifier/index.js";
+export { JitEngine } from "./jit/index.js";
+export * from "./runtime/index.js";

@@ -18,21 +18,10 @@ import { SYSCALL_CTX_MAX } from "./syscall.js";
 import type { NetRunContext, ProgramTypeSpec } from "./types.js";
 import { SKB_SHARED_INFO_SIZE, XDP_FRAME_SIZE, XDP_MD, XDP_MD_SIZE, XDP_PACKET_HEADROOM } from "./xdp.js";
 import { csumFold, csumPartial } from "../helpers/csum.js";
+import type { Engine } from "../vm/execute.js";
 
-/** What test runs need of an engine: the interpreter today, the JIT later. */
-export interface TestRunEngine {
-  readonly space: AddressSpace;
-  run(
-    image: ProgramImage,
-    options: {
-      args?: readonly (bigint | number)[];
-      context?: unknown;
-      packet?: { start: number; length: number };
-      budget?: number;
-      tailCall?: (call: HelperCall, map: bigint, index: number) => ProgramImage | undefined;
-    },
-  ): { r0: bigint; steps: number };
-}
+/** What test runs need of an engine: the interpreter or the JIT (vm's Engine). */
+export type TestRunEngine = Engine;
 
 export const BPF_F_TEST_RUN_ON_CPU = 1 << 0;
 export const BPF_F_TEST_XDP_LIVE_FRAMES = 1 << 1;

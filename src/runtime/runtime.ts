@@ -29,7 +29,8 @@ import { MapTable } from "../maps/table.js";
 import type { BpfMap, MapSpec, ProgramRef } from "../maps/types.js";
 import { checkContextAccesses } from "../progtypes/ctx-access.js";
 import { programType } from "../progtypes/index.js";
-import { runWithContext, testRun, type TestRunEngine, type TestRunOptions, type TestRunResult } from "../progtypes/test-run.js";
+import { runWithContext, testRun, type TestRunOptions, type TestRunResult } from "../progtypes/test-run.js";
+import type { Engine } from "../vm/execute.js";
 import { isNetRunContext, type ProgramTypeSpec } from "../progtypes/types.js";
 import { createImage, type ProgramImage } from "../vm/image.js";
 import { Interpreter } from "../vm/interpreter.js";
@@ -38,7 +39,7 @@ import { dumpEntries, PERCPU_MAP_TYPES, type DumpEntry } from "./dump.js";
 import { decodePinnedMap, encodePinnedMap, fromHex, normalizePinPath, PinMismatchError, toHex, type PinnedMap, type PinStore } from "./pin-store.js";
 
 /** An execution engine: the Interpreter, the JIT, or anything with the same `run`. */
-export type Engine = TestRunEngine;
+export type { Engine };
 export type EngineFactory = (space: AddressSpace, helpers: HelperRegistry) => Engine;
 
 /** What a verifier hook sees of a program before it runs (maps already bound to handles). */

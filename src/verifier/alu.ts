@@ -4,6 +4,7 @@
  * messages (adjust_ptr_min_max_vals, check_reg_sane_offset).
  */
 import * as O from "../isa/opcodes.js";
+import { markChainPrecision } from "./precision.js";
 import type { Instruction } from "../isa/instruction.js";
 import {
   assignReg,
@@ -239,9 +240,11 @@ function adjustRegMinMaxVals(env: Env, insn: Instruction): void {
         }
         env.fail(`R${insn.dst} pointer ${aluString(op)} pointer prohibited`);
       }
+      markChainPrecision(env, insn.dst);
       adjustPtrMinMaxVals(env, insn, srcReg, dstReg);
       return;
     } else if (ptrReg) {
+      markChainPrecision(env, insn.src);
       adjustPtrMinMaxVals(env, insn, ptrReg, srcReg);
       return;
     }

@@ -8,6 +8,7 @@ import type { Instruction } from "../isa/instruction.js";
 import { helperName } from "../helpers/ids.js";
 import { markRegKnownZero, markRegNotInit, markRegUnknown, regBoundsSync, registerIsNull, S32_MIN, S32_MAX, S64_MAX, S64_MIN } from "./bounds.js";
 import { subprogOf } from "./cfg.js";
+import { markChainPrecision, markSlotPrecision } from "./precision.js";
 import { VerifyError, type Env } from "./env.js";
 import { printVerifierState } from "./log.js";
 import { checkHelperMemAccess, checkMemAccess, checkMemSizeReg, checkPtrOffReg, type RawMeta } from "./mem.js";
@@ -63,7 +64,7 @@ import {
   argBase,
 } from "./protos.js";
 import { copyReg } from "./bounds.js";
-import { forEachReg, isSpilledScalarReg, newFuncState } from "./state.js";
+import { forEachReg, IdMap, isSpilledScalarReg, newFuncState, regsExactScalar, statesMaybeLooping } from "./state.js";
 import { tnumIsConst } from "./tnum.js";
 import {
   BPF_REG_SIZE,
@@ -94,6 +95,7 @@ import {
   regTypeStr,
   type MapDesc,
   type Reg,
+  type VState,
 } from "./types.js";
 
 export function funcIdName(id: number): string {
@@ -196,6 +198,7 @@ function constantMapKey(env: Env, key: Reg, keySize: number): bigint {
   for (let i = off; i >= 0 && slot.types[i] === STACK_ZERO; i--) zero++;
   if (zero >= keySize) return 0n;
   if (!isSpilledScalarReg(slot)) return -1n;
+  markSlotPrecision(env, key.frameno, spi);
   let spill = 0;
   for (let i = off; i >= 0 && slot.types[i] === STACK_SPILL; i--) spill++;
   if (spill !== keySize) return -1n;
@@ -232,6 +235,7 @@ function checkFuncArg(env: Env, arg: number, meta: CallMeta, args: number[]): vo
   }
   const base = argBase(argType);
   const skipType = registerIsNull(reg) && (argType & F_MAYBE_NULL) !== 0;
+  if (reg.type === SCALAR_VALUE) markChainPrecision(env, regno);
   if (!skipType) {
     checkRegType(env, regno, argType);
     checkFuncArgRegOff(env, reg, regno, argType);
@@ -276,6 +280,7 @@ function checkFuncArg(env: Env, arg: number, meta: CallMeta, args: number[]): vo
       break;
     }
     case ARG_CONST_ALLOC_SIZE_OR_ZERO:
+      markChainPrecision(env, regno);
       if (!tnumIsConst(reg.varOff)) env.fail(`R${regno} is not a known constant'`);
       meta.memSize = Number(reg.varOff.value);
       break;
@@ -506,6 +511,7 @@ export function checkHelperCall(env: Env, insn: Instruction, insnIdx: number): n
       checkResourceLeak(env, true, "tail_call");
       break;
     case FUNC_GET_LOCAL_STORAGE:
+      markChainPrecision(env, 2);
       if (!registerIsNull(regs[2]!)) env.fail("get_local_storage() doesn't support non-zero flags", "EINVAL");
       break;
     case FUNC_FOR_EACH_MAP_ELEM:
@@ -513,6 +519,7 @@ export function checkHelperCall(env: Env, insn: Instruction, insnIdx: number): n
       break;
     case FUNC_LOOP: {
       const f = env.frame;
+      markChainPrecision(env, 1);
       if (BigInt(f.callbackDepth) < regs[1]!.umax) next = pushCallbackCall(env, insnIdx, meta.subprogno, "loop", null);
       else {
         f.callbackDepth = 0;
@@ -685,6 +692,7 @@ export function prepareFuncExit(env: Env): number {
   const caller = st.frames[st.curframe - 1]!;
   if (callee.inCallbackFn) {
     if (r0.type !== SCALAR_VALUE) env.fail("R0 not a scalar value");
+    markChainPrecision(env, 0);
     const [lo, hi] = callee.callbackRetRange;
     if (r0.smin < lo || r0.smax > hi) {
       invalidScalar(env, r0, lo, hi, "At callback return", "R0");
@@ -701,7 +709,45 @@ export function prepareFuncExit(env: Env): number {
   }
   st.frames.length = st.curframe;
   st.curframe--;
+  // Callbacks: widen the scalars that changed since the last visit of the call site on this path
+  // (widen_imprecise_scalars), so counting loops in callbacks converge as in the kernel.
+  if (callee.inCallbackFn) {
+    const prev = findPrevEntry(env, st, next);
+    if (prev) widenImpreciseScalars(prev, st);
+  }
   return next;
+}
+
+/** find_prev_entry: the in-progress checkpoint at insnIdx this path descends from. */
+function findPrevEntry(env: Env, cur: VState, insnIdx: number): VState | null {
+  const list = env.explored.get(insnIdx);
+  if (!list) return null;
+  for (let i = list.length - 1; i >= 0; i--) {
+    const st = list[i]!.state;
+    if (st.insnIdx !== insnIdx || st.branches === 0 || !statesMaybeLooping(st, cur)) continue;
+    for (let p = cur.parent; p; p = p.parent) if (p === st) return st;
+  }
+  return null;
+}
+
+function maybeWidenReg(old: Reg, cur: Reg, ids: IdMap): void {
+  if (old.type !== SCALAR_VALUE || old.type !== cur.type) return;
+  if (old.precise || cur.precise || regsExactScalar(old, cur, ids)) return;
+  markRegUnknown(cur);
+}
+
+function widenImpreciseScalars(old: VState, cur: VState): void {
+  const ids = new IdMap();
+  for (let fr = old.curframe; fr >= 0; fr--) {
+    const fo = old.frames[fr]!;
+    const fc = cur.frames[fr]!;
+    for (let i = 0; i < 11; i++) maybeWidenReg(fo.regs[i]!, fc.regs[i]!, ids);
+    const n = Math.min(fo.stack.length, fc.stack.length);
+    for (let i = 0; i < n; i++) {
+      if (fo.stack[i]!.types[BPF_REG_SIZE - 1] !== STACK_SPILL || fc.stack[i]!.types[BPF_REG_SIZE - 1] !== STACK_SPILL) continue;
+      maybeWidenReg(fo.stack[i]!.spilled, fc.stack[i]!.spilled, ids);
+    }
+  }
 }
 
 function invalidScalar(env: Env, reg: Reg, lo: bigint, hi: bigint, ctx: string, name: string): never {
@@ -735,6 +781,7 @@ export function checkReturnCode(env: Env): void {
   let [lo, hi] = range;
   if (env.progType?.name === "cgroup_skb" && env.options.attachType === "cgroup_inet_egress") [lo, hi] = [0, 3];
   if (reg.type !== SCALAR_VALUE) env.fail(`At program exit the register R0 is not a known value (${regTypeStr(reg.type)})`, "EINVAL");
+  markChainPrecision(env, 0);
   if (reg.smin < BigInt(lo) || reg.smax > BigInt(hi)) invalidScalar(env, reg, BigInt(lo), BigInt(hi), "At program exit", "R0");
 }
 

@@ -8,6 +8,7 @@ import type { ProgramTypeSpec } from "../progtypes/types.js";
 import { markRegUnknown } from "./bounds.js";
 import type { ProgramInfo } from "./cfg.js";
 import { Scratch, VerifierLog } from "./log.js";
+import type { Hist } from "./precision.js";
 import type { ParsedProto } from "./protos.js";
 import { copyVState } from "./state.js";
 import { NOT_INIT, SCALAR_VALUE, type FuncState, type MapDesc, type Reg, type VState } from "./types.js";
@@ -21,6 +22,13 @@ export interface StackElem {
 }
 
 export const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
+
+/** One explored state at a prune point (struct bpf_verifier_state_list). */
+export interface StateList {
+  state: VState;
+  hit: number;
+  miss: number;
+}
 
 /** Thrown to stop verification; the message is already in the log. */
 export class VerifyError extends Error {
@@ -72,6 +80,8 @@ export class Env {
   /** Highest stack depth seen per subprogram (bytes). */
   readonly stackDepth: number[];
   maxCtxOffset = 0;
+  /** History node of the instruction being checked (stack accesses and linked scalars note themselves in it). */
+  curHist: Hist | null = null;
   maxPktOffset = 0;
   readonly privileged: boolean;
 
@@ -145,6 +155,8 @@ export class Env {
   }
 
   readonly stack: StackElem[] = [];
+  /** Explored states per prune point, oldest first. */
+  readonly explored = new Map<number, StateList[]>();
 
   /** push_stack: a copy of the current state to explore later from insnIdx. */
   pushStack(insnIdx: number, prevInsnIdx: number, speculative = false): VState {

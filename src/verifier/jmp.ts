@@ -26,6 +26,7 @@ import {
   scalarBranchTaken,
 } from "./bounds.js";
 import type { Env } from "./env.js";
+import { markChainPrecision } from "./precision.js";
 import { printInsnState } from "./log.js";
 import { MAX_PACKET_OFF } from "./mem.js";
 import { forEachReg } from "./state.js";
@@ -227,6 +228,24 @@ function tryMatchPktPointers(insn: Instruction, dst: Reg, src: Reg, thisBranch: 
   return true;
 }
 
+/** Every scalar (registers and spilled slots of all frames) with one of the ids, encoded for Hist.linked. */
+function linkedScalars(st: VState, id1: number, id2: number): number[] | null {
+  const out: number[] = [];
+  for (let f = 0; f <= st.curframe; f++) {
+    const fr = st.frames[f]!;
+    for (let i = 0; i < 10; i++) {
+      const r = fr.regs[i]!;
+      if (r.type === SCALAR_VALUE && r.id && (r.id === id1 || r.id === id2)) out.push(f * 128 + i);
+    }
+    for (let i = 0; i < fr.stack.length && i < 64; i++) {
+      const slot = fr.stack[i]!;
+      const r = slot.spilled;
+      if (slot.types[7] === 1 && r.type === SCALAR_VALUE && r.id && (r.id === id1 || r.id === id2)) out.push(f * 128 + 16 + i);
+    }
+  }
+  return out.length > 1 ? out : null;
+}
+
 /** sync_linked_regs: every scalar sharing known's id learns known's range. */
 function syncLinkedRegs(st: VState, known: Reg): void {
   const id = known.id;
@@ -271,6 +290,10 @@ export function checkCondJmpOp(env: Env, insn: Instruction, insnIdx: number): nu
   }
   const is32 = O.cls(insn.op) === O.BPF_JMP32;
   const pred = isBranchTaken(dst, src, op, is32);
+  if (pred >= 0) {
+    if (isX) markChainPrecision(env, insn.dst, insn.src);
+    else markChainPrecision(env, insn.dst);
+  }
   if (pred === 1) {
     if (env.log.enabled) printInsnState(env.log, thisBranch, insnIdx, env.scratch);
     return insnIdx + insn.off + 1;
@@ -280,6 +303,10 @@ export function checkCondJmpOp(env: Env, insn: Instruction, insnIdx: number): nu
     return insnIdx + 1;
   }
 
+  // Scalars linked by id learn from this branch together: precision follows all of them.
+  if (env.curHist && ((dst.type === SCALAR_VALUE && dst.id) || (isX && src.type === SCALAR_VALUE && src.id))) {
+    env.curHist.linked = linkedScalars(thisBranch, dst.type === SCALAR_VALUE ? dst.id : 0, isX && src.type === SCALAR_VALUE ? src.id : 0);
+  }
   const other = env.pushStack(insnIdx + insn.off + 1, insnIdx);
   const otherRegs = other.frames[other.curframe]!.regs;
   if (isX) {
@@ -324,6 +351,11 @@ export function checkCondJmpOp(env: Env, insn: Instruction, insnIdx: number): nu
     env.fail(`R${insn.dst} pointer comparison prohibited`);
   }
   if (env.log.enabled) printInsnState(env.log, thisBranch, insnIdx, env.scratch);
+  if (otherDead || thisDead) {
+    // A branch ruled out by the ranges is a decision on the values.
+    if (isX) markChainPrecision(env, insn.dst, insn.src);
+    else markChainPrecision(env, insn.dst);
+  }
   if (otherDead) env.stack.pop();
   if (thisDead) return -1;
   return insnIdx + 1;

@@ -15,6 +15,7 @@ import { VerifyError, type Env } from "./env.js";
 import { formatFrame, insnText, printInsnState, printVerifierState } from "./log.js";
 import { checkCondJmpOp } from "./jmp.js";
 import { checkMemAccess, checkPtrOffReg } from "./mem.js";
+import { propagatePrecision, type Hist } from "./precision.js";
 import { copyVState, newFuncState, statesEqual, statesMaybeLooping } from "./state.js";
 import {
   CONST_PTR_TO_MAP,
@@ -30,12 +31,8 @@ import {
   baseType,
   type VState,
 } from "./types.js";
+import type { StateList } from "./env.js";
 
-interface StateList {
-  state: VState;
-  hit: number;
-  miss: number;
-}
 
 const PROCESS_EXIT = -1;
 
@@ -145,7 +142,9 @@ function checkAtomic(env: Env, insn: Instruction): void {
 }
 
 export class Checker {
-  private readonly explored = new Map<number, StateList[]>();
+  private get explored(): Map<number, StateList[]> {
+    return this.env.explored;
+  }
   private doPrintState = false;
 
   constructor(private readonly env: Env) {}
@@ -165,6 +164,7 @@ export class Checker {
       speculative: false,
       callbackUnrollDepth: 0,
       mayGotoDepth: 0,
+      hist: null,
     };
     const r1 = st.frames[0]!.regs[1]!;
     markRegUnknown(r1);
@@ -211,6 +211,9 @@ export class Checker {
           env.log.prevLogPos = env.log.pos;
         }
         prevInsnIdx = env.insnIdx;
+        const node: Hist = { idx: env.insnIdx, prev: env.cur.hist, frame: -1, spi: -1, linked: null };
+        env.cur.hist = node;
+        env.curHist = node;
         next = this.step(insn);
       }
       if (next === PROCESS_EXIT) {
@@ -391,6 +394,7 @@ export class Checker {
       if (sl.state.branches > 0) {
         if (callsCallback && statesEqual(sl.state, cur, "range_within", live, env.allowPtrLeaks)) {
           sl.hit++;
+          propagatePrecision(env, sl.state, live);
           return true;
         }
         if (statesMaybeLooping(sl.state, cur) && statesEqual(sl.state, cur, "exact", live, env.allowPtrLeaks) && sl.state.callbackUnrollDepth === cur.callbackUnrollDepth) {
@@ -402,6 +406,7 @@ export class Checker {
         if (!forceNew && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.insnProcessed - env.prevInsnProcessed < 100) addNew = false;
       } else if (statesEqual(sl.state, cur, "not_exact", live, env.allowPtrLeaks)) {
         sl.hit++;
+        propagatePrecision(env, sl.state, live);
         return true;
       }
       sl.miss++;
@@ -424,6 +429,7 @@ export class Checker {
     saved.branches = 1;
     saved.parent = cur.parent;
     cur.parent = saved;
+    cur.hist = null;
     list.push({ state: saved, hit: 0, miss: 0 });
     return false;
   }

@@ -18,6 +18,7 @@ import {
 } from "./bounds.js";
 import type { Env } from "./env.js";
 import { allocatedStack, growStack, isSpilledReg, isSpilledScalarReg } from "./state.js";
+import { markChainPrecision } from "./precision.js";
 import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst, tnumStr } from "./tnum.js";
 import {
   BPF_REG_SIZE,
@@ -304,6 +305,10 @@ function checkStackWriteFixedOff(env: Env, state: FuncState, off: number, size: 
   const cur = env.frame;
   const reg = valueRegno >= 0 ? cur.regs[valueRegno]! : null;
   env.scratch.markSlot(spi);
+  if (env.curHist) {
+    env.curHist.frame = state.frameno;
+    env.curHist.spi = spi;
+  }
   if (reg && off % BPF_REG_SIZE === 0 && reg.type === SCALAR_VALUE && env.privileged) {
     const fits = regWidth(reg) <= 8 * size;
     if (fits) assignScalarIdBeforeMov(env, reg);
@@ -323,7 +328,10 @@ function checkStackWriteFixedOff(env: Env, state: FuncState, off: number, size: 
     let type = STACK_MISC;
     slot.spilled.type = NOT_INIT;
     if (isStackSlotSpecial(slot)) for (let i = 0; i < BPF_REG_SIZE; i++) scrubSpilledSlot(slot, i);
-    if ((reg && registerIsNull(reg)) || (!reg && isSt && imm === 0)) type = STACK_ZERO;
+    if ((reg && registerIsNull(reg)) || (!reg && isSt && imm === 0)) {
+      type = STACK_ZERO;
+      if (reg) markChainPrecision(env, valueRegno);
+    }
     for (let i = 0; i < size; i++) slot.types[(slotIdx - i) % BPF_REG_SIZE] = type;
   }
 }
@@ -334,6 +342,7 @@ function checkStackWriteVarOff(env: Env, state: FuncState, ptrRegno: number, off
   const maxOff = Number(ptr.smax) + off + size;
   const value = valueRegno >= 0 ? env.regs[valueRegno]! : null;
   const writingZero = (value && registerIsNull(value)) || (!value && isSt && imm === 0);
+  if (value && writingZero) markChainPrecision(env, valueRegno);
   for (let i = minOff; i < maxOff; i++) {
     const slotIdx = -i - 1;
     const spi = Math.floor(slotIdx / BPF_REG_SIZE);
@@ -381,6 +390,10 @@ function checkStackReadFixedOff(env: Env, regState: FuncState, off: number, size
   const stype = slot.types;
   const reg = slot.spilled;
   env.scratch.markSlot(spi);
+  if (env.curHist) {
+    env.curHist.frame = regState.frameno;
+    env.curHist.spi = spi;
+  }
   if (isSpilledReg(slot)) {
     let spillSize = 1;
     for (let i = BPF_REG_SIZE - 1; i > 0 && stype[i - 1] === STACK_SPILL; i--) spillSize++;
@@ -664,7 +677,10 @@ export function checkHelperMemAccess(env: Env, regno: number, accessSize: number
       checkStackRangeInitialized(env, regno, reg.off, accessSize, zeroSizeAllowed, access, meta);
       return;
     default:
-      if (zeroSizeAllowed && accessSize === 0 && registerIsNull(reg)) return;
+      if (zeroSizeAllowed && accessSize === 0 && registerIsNull(reg)) {
+        markChainPrecision(env, regno);
+        return;
+      }
       env.fail(`R${regno} type=${regTypeStr(reg.type)} expected=${regTypeStr(PTR_TO_STACK)}`);
   }
 }
@@ -672,6 +688,7 @@ export function checkHelperMemAccess(env: Env, regno: number, accessSize: number
 /** check_mem_size_reg: the size argument that follows a memory argument. */
 export function checkMemSizeReg(env: Env, regno: number, access: Access, zeroSizeAllowed: boolean, meta: RawMeta & { msizeMax: bigint }): void {
   const reg = env.regs[regno]!;
+  markChainPrecision(env, regno);
   meta.msizeMax = reg.umax;
   const m: RawMeta | null = tnumIsConst(reg.varOff) ? meta : null;
   if (reg.smin < 0n) env.fail(`R${regno} min value is negative, either use unsigned or 'var &= const'`);

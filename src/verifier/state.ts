@@ -89,6 +89,7 @@ export function copyVState(s: VState): VState {
     speculative: s.speculative,
     callbackUnrollDepth: s.callbackUnrollDepth,
     mayGotoDepth: s.mayGotoDepth,
+    hist: s.hist,
   };
 }
 
@@ -172,10 +173,15 @@ function regsExact(a: Reg, b: Reg, ids: IdMap): boolean {
   );
 }
 
+/** regs_exact for widening. */
+export function regsExactScalar(a: Reg, b: Reg, ids: IdMap): boolean {
+  return regsExact(a, b, ids);
+}
+
 export type Exact = "not_exact" | "exact" | "range_within";
 
 /** regsafe(old, cur): everything proven safe from old also holds from cur. */
-export function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: Exact): boolean {
+export function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: Exact, privileged = false): boolean {
   if (exact === "exact") return regsExact(old, cur, ids) && (old.type !== PTR_TO_STACK || old.frameno === cur.frameno);
   if (old.type === NOT_INIT) {
     if (exact === "not_exact" || cur.type === NOT_INIT) return true;
@@ -183,7 +189,9 @@ export function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: Exact): boolean {
   if (old.type !== cur.type) return false;
   switch (baseType(old.type)) {
     case SCALAR_VALUE:
-      // Without precision tracking every scalar is treated as precise.
+      if (regsExact(old, cur, ids)) return true;
+      // An imprecise scalar of a checkpoint: no decision after it depended on its value.
+      if (privileged && !old.precise && exact === "not_exact") return true;
       if (!ids.checkScalar(old.id, cur.id)) return false;
       return rangeWithin(old, cur) && tnumIn(old.varOff, cur.varOff);
     case PTR_TO_MAP_KEY:
@@ -253,7 +261,7 @@ function stacksafe(old: FuncState, cur: FuncState, ids: IdMap, exact: Exact, all
     const oldReg = scalarRegForStack(os, allowUninit);
     const curReg = scalarRegForStack(cs, allowUninit);
     if (oldReg && curReg) {
-      if (!regsafe(oldReg, curReg, ids, exact)) return false;
+      if (!regsafe(oldReg, curReg, ids, exact, allowUninit)) return false;
       i += BPF_REG_SIZE - 1 - j;
       continue;
     }
@@ -261,7 +269,7 @@ function stacksafe(old: FuncState, cur: FuncState, ids: IdMap, exact: Exact, all
     if (os.types[j] !== cs.types[j]) return false;
     if (j !== BPF_REG_SIZE - 1) continue;
     if (os.types[BPF_REG_SIZE - 1] === STACK_SPILL) {
-      if (!regsafe(os.spilled, cs.spilled, ids, exact)) return false;
+      if (!regsafe(os.spilled, cs.spilled, ids, exact, allowUninit)) return false;
     }
   }
   return true;
@@ -304,7 +312,7 @@ export function statesEqual(
     const live = exact === "exact" ? 0x7ff : liveAt(pc);
     for (let r = 0; r < 11; r++) {
       if (!(live & (1 << r))) continue;
-      if (!regsafe(of.regs[r]!, cf.regs[r]!, ids, exact)) return false;
+      if (!regsafe(of.regs[r]!, cf.regs[r]!, ids, exact, allowUninit)) return false;
     }
     if (!stacksafe(of, cf, ids, exact, allowUninit)) return false;
   }

@@ -3,6 +3,7 @@
  * register, stack slots, frames and whole verifier states, and the map descriptions the
  * verifier needs. Mirrors include/linux/bpf_verifier.h in shape, not in layout.
  */
+import type { Hist } from "./precision.js";
 import type { Tnum } from "./tnum.js";
 
 // Base register types (enum bpf_reg_type).
@@ -191,4 +192,6 @@ export interface VState {
   /** Last jump/call history length (unused in output; kept for loop detection). */
   callbackUnrollDepth: number;
   mayGotoDepth: number;
+  /** The path since the parent checkpoint, newest instruction first (precision backtracking). */
+  hist: Hist | null;
 }

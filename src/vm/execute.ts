@@ -6,6 +6,7 @@ import { AddressSpace, PERM_RW } from "./memory.js";
 
 /** Anything that runs program images the way the Interpreter does (the JIT engine too). */
 export interface Engine {
+  readonly space: AddressSpace;
   run(image: ProgramImage, options: RunOptions): RunResult;
 }
 
