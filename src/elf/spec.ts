@@ -1,5 +1,5 @@
 import type { Btf } from "../btf/types.js";
-import type { BtfExt, CoreReloRecord } from "../btf/ext.js";
+import type { BtfExt, CoreReloRecord, FuncInfoRecord, LineInfoRecord } from "../btf/ext.js";
 import type { Instruction } from "../isa/instruction.js";
 import type { AttachType, ProgramType } from "./sections.js";
 
@@ -10,23 +10,12 @@ import type { AttachType, ProgramType } from "./sections.js";
  */
 
 /** func_info for one function of a linked program; `insnOff` counts slots from the program start. */
-export interface FuncInfo {
-  insnOff: number;
-  typeId: number;
+export interface FuncInfo extends FuncInfoRecord {
   name: string;
 }
 
 /** line_info of a linked program; `insnOff` counts slots from the program start. */
-export interface LineInfo {
-  insnOff: number;
-  fileNameOff: number;
-  lineOff: number;
-  lineCol: number;
-  fileName: string;
-  line: string;
-  lineNum: number;
-  column: number;
-}
+export type LineInfo = LineInfoRecord;
 
 /** A CO-RE relocation of a linked program; `insnOff` counts slots from the program start. */
 export interface CoreRelo extends Omit<CoreReloRecord, "insnOff"> {
