@@ -3,6 +3,7 @@ import { runBtfBench } from "./btf.js";
 import { runInterpreterBench } from "./interpreter.js";
 import { formatJitBench, formatJitCompileBench, runJitBench, runJitCompileBench } from "./jit.js";
 import { compareCli, formatCliComparison, formatKernelBench, runKernelBench } from "./kernel.js";
+import { formatVerifierBench, runVerifierBench } from "./verifier.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 2);
 
@@ -31,4 +32,7 @@ else {
   console.log("|---|---:|---:|---:|");
   for (const r of btf) console.log(`| ${r.format} | ${r.ebpfMs.toFixed(0)} | ${r.bpftoolMs.toFixed(0)} | ${(r.ebpfMs / r.bpftoolMs).toFixed(2)}x |`);
 }
+console.log("\n## Verifier: time per program against the kernel's `verification time` (best of 3)\n");
+console.log(formatVerifierBench(runVerifierBench(3)));
+
 console.log(`\nnode ${process.version}, ${process.arch}`);

@@ -12,10 +12,10 @@
  * BigInt is created on any call between wasm and JS.
  */
 import { EbpfError } from "../errors.js";
-import { BPF_PSEUDO_CALL, BPF_STACK_SIZE, MAX_CALL_FRAMES } from "../isa/opcodes.js";
+import { BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_STACK_SIZE, MAX_CALL_FRAMES } from "../isa/opcodes.js";
 import { FUNC_PTR_HI, type ProgramImage } from "../vm/image.js";
 import { PERM_READ, PERM_RW } from "../vm/memory.js";
-import { analyze, buildCfg, functionEntries, leaders, width, type Block } from "./cfg.js";
+import { analyze, buildCfg, functionEntries, leaders, width, type Block, type FuncCfg } from "./cfg.js";
 import { emitDispatch, emitStructured, type BlockEmitter } from "./structure.js";
 import { Code, encodeModule, I32, I64, Op, type FuncDef } from "./wasm.js";
 
@@ -52,6 +52,7 @@ export const enum Trap {
 const T_FN = 0;
 const T_DISPATCH = 1;
 const T_ENTRY = 2;
+const T_RUN = 8;
 const FN_PARAMS = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I64];
 const FN_RESULTS = [I64, I64, I64, I64, I64, I64, I64];
 
@@ -83,6 +84,11 @@ export interface JitLayout {
   scratch: number;
   /** Bounds- and permission-check every access (unverified programs). */
   checked: boolean;
+  /**
+   * Count executed instructions against the budget (exactly as the interpreter: same steps, E2BIG
+   * at the same pc). Off only for verified programs (see JitOptions.budgetMode): nothing is counted.
+   */
+  counted: boolean;
 }
 
 /** A plain array map whose lookups are compiled inline (see MapLookupPlan). */
@@ -112,6 +118,12 @@ export interface CompiledWasm {
   /** How many functions used structured control flow and how many the dispatch loop. */
   structured: number;
   dispatched: number;
+  /**
+   * How many 512-byte frames, from the top of the stack, a run of this program can write when
+   * it was verified (unchecked mode): frames of functions that never mention r10 stay untouched.
+   * MAX_CALL_FRAMES when unknown (tail calls, callx, recursion).
+   */
+  dirtyFrames: number;
 }
 
 /** Conditional jump and two-operand ALU codes → wasm ops (64-bit, and [64, 32] for ALU). */
@@ -164,9 +176,11 @@ export function compileToWasm(image: ProgramImage, layout: JitLayout, lookup?: M
   const funcs: FuncDef[] = [];
   let structured = 0;
   let dispatched = 0;
+  const cfgs: FuncCfg[] = [];
   for (const entry of entries) {
     const g = new FunctionGen(image, layout, fnIndex, dispatchIndex, lookup);
     const cfg = buildCfg(image, entry, lead);
+    cfgs.push(cfg);
     const an = analyze(cfg);
     let code: Code;
     if (an.reducible) {
@@ -183,6 +197,7 @@ export function compileToWasm(image: ProgramImage, layout: JitLayout, lookup?: M
   }
   funcs.push({ type: T_DISPATCH, locals: [], code: dispatcher(entries) });
   funcs.push({ type: T_ENTRY, locals: [[7, I64]], code: entryFunction(layout.scratch, dispatchIndex), export: "entry" });
+  funcs.push({ type: T_RUN, locals: [[7, I64]], code: runFunction(layout.scratch, layout.stackEnd), export: "run" });
   const bytes = encodeModule({
     types: [
       { params: FN_PARAMS, results: FN_RESULTS },
@@ -193,6 +208,7 @@ export function compileToWasm(image: ProgramImage, layout: JitLayout, lookup?: M
       { params: [I32, I32], results: [I32] },
       { params: [I32, I32, I32, I32, I32], results: [] },
       { params: [I32, I32, I32], results: [I32] },
+      { params: [I32], results: [] },
     ],
     imports: [
       { name: "check", type: 3 },
@@ -204,7 +220,72 @@ export function compileToWasm(image: ProgramImage, layout: JitLayout, lookup?: M
     memoryMinPages: 1,
     funcs,
   });
-  return { bytes, entries, structured, dispatched };
+  return { bytes, entries, structured, dispatched, dirtyFrames: dirtyFrames(image, entries, cfgs) };
+}
+
+/**
+ * Frames (from the top of the stack) a verified run can write: the deepest call chain that
+ * reaches a function mentioning r10 (the only way a verified program gets a stack pointer; helpers
+ * write the stack only through pointers they are given). Tail calls, callx and recursion give up.
+ */
+function dirtyFrames(image: ProgramImage, entries: readonly number[], cfgs: readonly FuncCfg[]): number {
+  const index = new Map<number, number>();
+  entries.forEach((pc, i) => index.set(pc, i));
+  const callbacks: number[] = [];
+  for (let pc = 0; pc < image.length; pc += width(image, pc)) {
+    if (image.op[pc] === 0x18 && image.src[pc] === BPF_PSEUDO_FUNC) callbacks.push(index.get(image.imm[pc]!)!);
+  }
+  const uses = new Uint8Array(entries.length);
+  const callees: Set<number>[] = entries.map(() => new Set<number>());
+  for (let f = 0; f < entries.length; f++) {
+    for (const b of cfgs[f]!.blocks) {
+      for (let pc = b.start; pc < b.end; pc += width(image, pc)) {
+        const op = image.op[pc]!;
+        if (image.dst[pc] === 10 || image.src[pc] === 10) uses[f] = 1;
+        if (op === 0x8d) return MAX_CALL_FRAMES;
+        if (op !== 0x85) continue;
+        const src = image.src[pc]!;
+        if (src === BPF_PSEUDO_CALL) callees[f]!.add(index.get(pc + 1 + image.imm[pc]!)!);
+        else if (src !== 0 || image.imm[pc] === 12) return MAX_CALL_FRAMES;
+        else for (const c of callbacks) callees[f]!.add(c); // helpers may call back one frame deeper
+      }
+    }
+  }
+  const need = new Int32Array(entries.length).fill(-1); // -1 unknown, -2 on the DFS path
+  const visit = (f: number): number => {
+    if (need[f] === -2) return MAX_CALL_FRAMES; // recursion
+    if (need[f]! >= 0) return need[f]!;
+    need[f] = -2;
+    let n = uses[f]!;
+    for (const c of callees[f]!) {
+      const m = visit(c);
+      if (m > 0) n = Math.max(n, 1 + m);
+    }
+    return (need[f] = Math.min(n, MAX_CALL_FRAMES));
+  };
+  return visit(0);
+}
+
+/**
+ * run(zeroBytes): a top-level run of the function at pc 0 — zeroes the top `zeroBytes` of the
+ * stack (what the previous run may have written), r1–r5 and the budget in from the scratch area,
+ * r0 and the budget out.
+ */
+function runFunction(scratch: number, stackEnd: number): Code {
+  const c = new Code();
+  c.get(0).if();
+  c.i32(stackEnd).get(0).op(Op.i32_sub).i32(0).get(0).memoryFill();
+  c.end();
+  c.i64(0);
+  for (let r = 1; r < 6; r++) c.i32(0).mem(Op.i64_load, 3, scratch + SCR_REGS + 8 * r);
+  for (let r = 6; r < 10; r++) c.i64(0);
+  c.i32(0).i32(0).mem(Op.i64_load, 3, scratch + SCR_BUDGET).call(N_IMPORTS);
+  c.set(7); // budget
+  for (let i = 5; i >= 1; i--) c.op(Op.drop);
+  c.set(1); // r0
+  c.i32(0).get(1).mem(Op.i64_store, 3, scratch + SCR_REGS);
+  c.i32(0).get(7).mem(Op.i64_store, 3, scratch + SCR_BUDGET);
+  return c;
 }
 
 /** dispatch(r0..r9, depth, budget, target, callPc): calls the function that starts at target. */
@@ -237,6 +318,7 @@ class FunctionGen implements BlockEmitter {
   private readonly stackSize: number;
   private readonly scr: number;
   private readonly checked: boolean;
+  private readonly counted: boolean;
 
   constructor(
     private readonly image: ProgramImage,
@@ -249,6 +331,7 @@ class FunctionGen implements BlockEmitter {
     this.stackSize = layout.stackEnd - layout.stackStart;
     this.scr = layout.scratch;
     this.checked = layout.checked;
+    this.counted = layout.counted;
   }
 
   function(structure: (c: Code, em: BlockEmitter) => void): Code {
@@ -318,6 +401,7 @@ class FunctionGen implements BlockEmitter {
    * past the point where the interpreter would stop, and the host can name the exact pc.
    */
   private charge(pc: number, end: number): void {
+    if (!this.counted) return;
     const { image } = this;
     let n = 0;
     for (let p = pc; p < end; p += width(image, p)) {

@@ -42,6 +42,14 @@ export interface JitOptions {
    * verifier accepted may run with `checked: false`: their accesses are then unchecked.
    */
   checked?: boolean;
+  /**
+   * The instruction budget of unchecked runs. "exact" counts every instruction as the
+   * interpreter does (same `steps`, E2BIG at the same pc); "none" counts nothing, as the kernel
+   * runs verified programs: `steps` is 0 and RunOptions.budget is ignored, and the compiled loops
+   * carry no counter. Default: "none" for unchecked (verified) programs. Checked runs (unverified
+   * programs) always count exactly, whatever this says.
+   */
+  budgetMode?: "exact" | "none";
 }
 
 /** What compiling one image produced (for benchmarks and diagnostics). */
@@ -56,6 +64,10 @@ export interface JitProgram {
 
 interface Compiled extends JitProgram {
   entry: (target: number, depth: number) => void;
+  /** A top-level run from pc 0, zeroing the top `zeroBytes` of the stack first. */
+  start: (zeroBytes: number) => void;
+  /** Bytes from the stack's top a run may write (see CompiledWasm.dirtyFrames; all of it when checked). */
+  dirtyBytes: number;
   /** Array maps whose lookups were compiled in, with what was compiled: checked before every run. */
   inlined: { map: BpfMap; at: InlineArray }[];
 }
@@ -63,7 +75,7 @@ interface Compiled extends JitProgram {
 /** Thrown through wasm frames to end a run early (helper stop(), LD_ABS out of the packet). */
 const STOP = { stop: true };
 
-type Exports = { entry: (target: number, depth: number) => void };
+type Exports = { entry: (target: number, depth: number) => void; run: (zeroBytes: number) => void };
 
 /**
  * Each engine's scratch area (registers and budget crossing to the host) lives in the address
@@ -85,6 +97,8 @@ export class JitEngine implements HelperCall {
   readonly space: AddressSpace;
   readonly helpers: HelperRegistry;
   readonly checked: boolean;
+  /** Instructions are counted against the budget (see JitOptions.budgetMode). */
+  readonly counted: boolean;
   readonly stack: Region;
   private readonly scratch: { start: number };
   private readonly stackTop: number;
@@ -105,13 +119,14 @@ export class JitEngine implements HelperCall {
     this.space = space;
     this.helpers = helpers;
     this.checked = options.checked ?? true;
+    this.counted = this.checked || (options.budgetMode ?? "none") === "exact";
     this.stack = space.map(BPF_STACK_SIZE * MAX_CALL_FRAMES, "stack", PERM_RW, 16);
     this.stackTop = this.stack.start + this.stack.size;
     this.scratch = { start: scratchSlot(space) };
   }
 
   private get layout(): JitLayout {
-    return { stackStart: this.stack.start, stackEnd: this.stackTop, scratch: this.scratch.start, checked: this.checked };
+    return { stackStart: this.stack.start, stackEnd: this.stackTop, scratch: this.scratch.start, checked: this.checked, counted: this.counted };
   }
 
   // ---- compilation ------------------------------------------------------------------------------
@@ -183,7 +198,7 @@ export class JitEngine implements HelperCall {
     return this.instantiate(image, module, w, t0, lookup?.inlined ?? []);
   }
 
-  private instantiate(image: ProgramImage, module: WebAssembly.Module, w: { bytes: Uint8Array; structured: number; dispatched: number }, t0: number, inlined: Compiled["inlined"]): Compiled {
+  private instantiate(image: ProgramImage, module: WebAssembly.Module, w: { bytes: Uint8Array; structured: number; dispatched: number; dirtyFrames: number }, t0: number, inlined: Compiled["inlined"]): Compiled {
     const prog: Compiled = {
       image,
       wasmBytes: w.bytes.length,
@@ -191,6 +206,9 @@ export class JitEngine implements HelperCall {
       structured: w.structured,
       dispatched: w.dispatched,
       entry: () => undefined,
+      start: () => undefined,
+      // Unverified programs can reach any frame (and compute stack addresses): all of it.
+      dirtyBytes: this.checked ? this.stack.size : w.dirtyFrames * BPF_STACK_SIZE,
       inlined,
     };
     const table = this.mapTable;
@@ -204,7 +222,9 @@ export class JitEngine implements HelperCall {
         lookup: table ? (map: number, key: number, pc: number) => this.lookupFast(table, map, key, pc) : () => -1,
       },
     });
-    prog.entry = (instance.exports as unknown as Exports).entry;
+    const exports = instance.exports as unknown as Exports;
+    prog.entry = exports.entry;
+    prog.start = exports.run;
     (prog as { compileMs: number }).compileMs = performance.now() - t0;
     this.cache.set(image, prog);
     return prog;
@@ -226,23 +246,31 @@ export class JitEngine implements HelperCall {
 
   /** Runs `image` from pc 0 and returns r0. Throws VmError on any fault, like the interpreter. */
   run(image: ProgramImage, options: RunOptions = {}): RunResult {
-    const prog = this.compiled(image);
+    let prog = this.last;
+    if (prog === undefined || prog.image !== image || (prog.inlined.length > 0 && !this.stillValid(prog))) this.last = prog = this.compiled(image);
     const space = this.space;
-    space.refresh();
-    // The stack is zeroed on every run so results never depend on a previous run.
-    space.u8.fill(0, this.stack.start, this.stackTop);
+    // A grow detaches the old buffer (length 0): only then are the views re-read.
+    if (space.u8.length === 0) space.refresh();
     const s = this.scratch.start;
-    space.u8.fill(0, s + SCR_REGS, s + SCRATCH_SIZE); // r0–r10 (the fields below are all set here or before use)
-    const args = options.args ?? [];
-    for (let i = 0; i < args.length && i < 5; i++) this.setReg(i + 1, args[i]!);
-    const budget = options.budget ?? DEFAULT_BUDGET;
-    const b = Math.max(0, Math.min(Math.floor(budget), Number.MAX_SAFE_INTEGER));
     const view = space.view;
+    const args = options.args;
+    const nargs = args === undefined ? 0 : Math.min(args.length, 5);
+    for (let i = 1; i <= 5; i++) {
+      const a = s + SCR_REGS + 8 * i;
+      const v = i <= nargs ? args![i - 1]! : 0;
+      if (typeof v === "number" && v >= 0 && v <= 0xffffffff && Number.isInteger(v)) {
+        view.setUint32(a, v, true);
+        view.setUint32(a + 4, 0, true);
+      } else this.setReg(i, v);
+    }
+    const budget = options.budget ?? DEFAULT_BUDGET;
+    const b = budget === DEFAULT_BUDGET ? DEFAULT_BUDGET : Math.max(0, Math.min(Math.floor(budget), Number.MAX_SAFE_INTEGER));
     view.setUint32(s + SCR_BUDGET, b % 4294967296, true);
     view.setUint32(s + SCR_BUDGET + 4, Math.floor(b / 4294967296), true);
     view.setInt32(s + SCR_MAY_GOTO, BPF_MAX_LOOPS, true);
-    view.setInt32(s + SCR_PKT_LEN, options.packet ? options.packet.length : -1, true);
-    view.setInt32(s + SCR_PKT_START, options.packet ? options.packet.start : 0, true);
+    const packet = options.packet;
+    view.setInt32(s + SCR_PKT_LEN, packet ? packet.length : -1, true);
+    view.setInt32(s + SCR_PKT_START, packet ? packet.start : 0, true);
     this.opts = options;
     this.budget = budget;
     this.curContext = options.context;
@@ -251,18 +279,30 @@ export class JitEngine implements HelperCall {
     this.cur = prog;
     this.stopped = false;
     this.tailCalls = 0;
+    // The stack is zero at the start of every run, so results never depend on a previous run:
+    // what the previous run may have written is zeroed (in wasm, by the run export).
+    const zero = this.dirty;
+    this.dirty = prog.dirtyBytes;
     let r0: bigint;
     try {
-      prog.entry(0, 0);
+      prog.start(zero);
       r0 = this.result(s + SCR_REGS);
     } catch (e) {
-      if (e !== STOP) throw this.convert(e);
+      if (e !== STOP) {
+        this.dirty = this.stack.size; // a fault: assume nothing about what ran
+        throw this.convert(e);
+      }
       r0 = this.stopValue;
     }
     const v = this.space.view;
     const left = v.getInt32(s + SCR_BUDGET + 4, true) * 4294967296 + v.getUint32(s + SCR_BUDGET, true);
     return { r0, steps: b - left };
   }
+
+  /** The image of the last run and its compilation (the common case: the same program again). */
+  private last: Compiled | undefined;
+  /** Bytes from the stack's top the last run may have written (all of it before the first run). */
+  private dirty = BPF_STACK_SIZE * MAX_CALL_FRAMES;
 
   private lastLo = 0;
   private lastR0 = 0n;

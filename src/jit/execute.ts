@@ -7,6 +7,8 @@ import { JitEngine, type JitOptions } from "./engine.js";
  * stack, as bpf_conformance and ubpf run bare programs. A one-shot convenience.
  */
 export function executeJit(insns: readonly Instruction[], options: ExecuteOptions & JitOptions = {}): ExecuteResult {
-  const jitOptions = options.checked === undefined ? {} : { checked: options.checked };
+  const jitOptions: JitOptions = {};
+  if (options.checked !== undefined) jitOptions.checked = options.checked;
+  if (options.budgetMode !== undefined) jitOptions.budgetMode = options.budgetMode;
   return execute(insns, { ...options, engine: (space, helpers) => new JitEngine(space, helpers, jitOptions) });
 }

@@ -235,6 +235,10 @@ export class Code extends Bytes {
   end(): this {
     return this.byte(Op.end);
   }
+  /** memory.fill (bulk memory): [dest, value, length] → []. */
+  memoryFill(): this {
+    return this.byte(0xfc).u32(11).byte(0);
+  }
 }
 
 export interface FuncType {

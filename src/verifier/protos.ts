@@ -149,8 +149,11 @@ export function parseProto(p: HelperProto): ParsedProto | undefined {
   if (ret === undefined) return undefined;
   const args: number[] = [];
   for (const a of p.args) {
-    const v = parseWith(ARG_NAMES, a);
+    let v = parseWith(ARG_NAMES, a);
     if (v === undefined) return undefined;
+    // Linux 6.x spells ARG_PTR_TO_RINGBUF_MEM as MEM_RINGBUF | ARG_PTR_TO_MEM and checks it
+    // against ringbuf records only (ringbuf_mem_types).
+    if (argBase(v) === ARG_PTR_TO_MEM && v & F_RINGBUF) v = (v & ~0xff) | ARG_PTR_TO_RINGBUF_MEM_BASE;
     args.push(v);
   }
   return { ret, args };
@@ -231,7 +234,7 @@ export const BUILTIN_PROTOS: Readonly<Record<number, HelperProto>> = {
   69: p(INT, CTX, "ARG_PTR_TO_MEM", SIZE, ANY),
   80: p(INT),
   81: p(INT, MAP, ANY),
-  87: p(INT, MAP, "ARG_PTR_TO_MAP_VALUE | MEM_RDONLY", ANY),
+  87: p(INT, MAP, VAL, ANY),
   88: p(INT, MAP, "ARG_PTR_TO_UNINIT_MAP_VALUE"),
   89: p(INT, MAP, "ARG_PTR_TO_UNINIT_MAP_VALUE"),
   93: p(VOID, "ARG_PTR_TO_SPIN_LOCK"),
@@ -250,7 +253,7 @@ export const BUILTIN_PROTOS: Readonly<Record<number, HelperProto>> = {
   149: p(INT, "ARG_PTR_TO_MEM | MEM_RDONLY", SIZE, "ARG_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RDONLY", SIZE0),
   160: p(INT),
   164: p(INT, MAP, "ARG_PTR_TO_FUNC", "ARG_PTR_TO_STACK_OR_NULL", ANY),
-  165: p(INT, UNINIT, SIZE, "ARG_PTR_TO_CONST_STR", "ARG_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RDONLY", SIZE0),
+  165: p(INT, "ARG_PTR_TO_MEM_OR_NULL", SIZE0, "ARG_PTR_TO_CONST_STR", "ARG_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RDONLY", SIZE0),
   177: p(INT, "ARG_PTR_TO_MEM | MEM_RDONLY", SIZE, ANY),
   181: p(INT, ANY, "ARG_PTR_TO_FUNC", "ARG_PTR_TO_STACK_OR_NULL", ANY),
   182: p(INT, "ARG_PTR_TO_MEM | MEM_RDONLY", SIZE, "ARG_PTR_TO_CONST_STR"),

@@ -18,9 +18,7 @@ const CASES: { file: string; prog?: string; idMaps?: string[]; noVerify?: string
   { file: "test/fixtures/runtime/xdp_adjust.o" },
   { file: "test/fixtures/runtime/tc_csum.o" },
   { file: "test/fixtures/runtime/socket_ldabs.o" },
-  // KNOWN GAP (issue 6): our verifier does not yet widen states across for_each_map_elem
-  // callbacks and rejects this kernel-accepted program ("sequence of 8193 jumps is too complex").
-  { file: "test/fixtures/runtime/loop.o", noVerify: "verifier lacks callback state widening" },
+  { file: "test/fixtures/runtime/loop.o" },
   { file: "test/fixtures/runtime/tailcall.o", prog: "stage1", idMaps: ["jump"] },
   { file: "test/fixtures/runtime/globals.o", idMaps: ["outer"] },
 ];

@@ -189,3 +189,39 @@ describe("JIT control flow and calls", () => {
     expect(interp.run(inc, { args: [shared.start] }).r0).toBe(3n);
   });
 });
+
+describe("JIT stack between runs (unchecked: only what the last run could write is re-zeroed)", () => {
+  // writer: frame 0 and, through a call, frame 1 get non-zero bytes
+  const writer = [b.st(O.BPF_DW, 10, -8, 0x1234), b.callLocal(1), b.exit(), b.st(O.BPF_DW, 10, -512, 77), b.st(O.BPF_DW, 10, -8, 99), b.mov64Imm(0, 0), b.exit()];
+  // no stack use at all: its runs zero nothing of their own
+  const noStack = [b.mov64Imm(0, 5), b.exit()];
+  // reader: frame 0 and frame 1 (through a call), summed into r0
+  const reader = [b.ldx(O.BPF_DW, 6, 10, -8), b.callLocal(2), b.alu64Reg(O.BPF_ADD, 0, 6), b.exit(), b.ldx(O.BPF_DW, 0, 10, -8), b.ldx(O.BPF_DW, 1, 10, -512), b.alu64Reg(O.BPF_ADD, 0, 1), b.exit()];
+
+  for (const [label, make] of [
+    ["unchecked, no budget", (s: AddressSpace) => new JitEngine(s, new HelperRegistry(), { checked: false })],
+    ["unchecked, exact budget", (s: AddressSpace) => new JitEngine(s, new HelperRegistry(), { checked: false, budgetMode: "exact" })],
+    ["checked", (s: AddressSpace) => new JitEngine(s, new HelperRegistry())],
+    ["interpreter", (s: AddressSpace) => new Interpreter(s, new HelperRegistry())],
+  ] as const) {
+    it(`${label}: every run starts on a zero stack`, () => {
+      const space = new AddressSpace();
+      const engine = make(space);
+      const [w, n, r] = [createImage(writer), createImage(noStack), createImage(reader)];
+      expect(engine.run(w, {}).r0).toBe(0n);
+      expect(engine.run(r, {}).r0).toBe(0n);
+      engine.run(w, {});
+      expect(engine.run(n, {}).r0).toBe(5n);
+      expect(engine.run(r, {}).r0).toBe(0n);
+      engine.run(w, {});
+      const top = engine.stack.start + engine.stack.size;
+      // what the writer left is there after its run (hosts and tests read it) …
+      expect(space.view.getBigUint64(top - 8, true)).toBe(0x1234n);
+      expect(space.view.getBigUint64(top - 1024, true)).toBe(77n);
+      engine.run(n, {});
+      // … and gone once the next run has started
+      expect(space.view.getBigUint64(top - 8, true)).toBe(0n);
+      expect(space.view.getBigUint64(top - 1024, true)).toBe(0n);
+    });
+  }
+});
