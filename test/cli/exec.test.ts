@@ -55,3 +55,13 @@ function writeTmp(name: string, text: string): string {
   writeFileSync(p, text);
   return p;
 }
+
+describe("ebpf exec on objects", () => {
+  it("runs the only program of an ELF object, or the one --prog names", () => {
+    expect(ebpf(["exec", "test/fixtures/plugin_main.o", "--mem-hex", "01 02 03"]).stdout).toBe("0x6\n");
+    const r = ebpf(["exec", "test/fixtures/runtime/tailcall.o"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/has 3 programs \(stage2, stage3, stage1\): choose one with --prog/);
+    expect(ebpf(["exec", "examples/sockex1.o"]).stderr).toMatch(/refers to a map: load the object with a runtime \(`ebpf run`\)/);
+  });
+});

@@ -167,7 +167,7 @@ export function engineCases(e: EngineUnderTest): void {
       expect(() => run([{ op: 0xff, dst: 0, src: 0, off: 0, imm: 0 }, b.exit()])).toThrow(/unknown opcode ff/);
       expect(() => run([b.mov64Imm(11, 0), b.exit()])).toThrow(/R11 is invalid/);
       expect(() => run([b.mov64Imm(10, 0), b.exit()])).toThrow(/frame pointer is read only/);
-      expect(() => run([{ op: O.OP_LDDW, dst: 0, src: 1, off: 0, imm: 3, imm2: 0 }, b.exit()])).toThrow(/pseudo source 1 needs a loader/);
+      expect(() => run([{ op: O.OP_LDDW, dst: 0, src: 1, off: 0, imm: 3, imm2: 0 }, b.exit()])).toThrow(/pseudo source 1 refers to a map/);
     });
   });
 

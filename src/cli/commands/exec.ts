@@ -12,7 +12,8 @@ export function register(program: Command): void {
   program
     .command("exec")
     .description("run a bare program in the interpreter (r1 = memory, r2 = its length) and print r0")
-    .argument("<file>", "program: .s/.asm assembly, .hex text, or raw bytecode")
+    .argument("<file>", "program: .s/.asm assembly, .hex text, an ELF object, or raw bytecode")
+    .option("--prog <name>", "the program to run when an object has several")
     .option("--mem <file>", "file whose bytes are the program's memory")
     .option("--mem-hex <hex>", "memory given as hex bytes")
     .option("--hex", "the program file holds hex text")
@@ -20,7 +21,7 @@ export function register(program: Command): void {
     .option("--budget <n>", "executed-instruction limit", "1000000")
     .option("--engine <name>", "interp or jit (WebAssembly, with checked memory accesses)", "interp")
     .option("--json", "print r0, the executed-instruction count and the final memory as JSON")
-    .action((file: string, opts: { mem?: string; memHex?: string; hex?: boolean; bigEndian?: boolean; budget: string; engine: string; json?: boolean }) => {
+    .action((file: string, opts: { prog?: string; mem?: string; memHex?: string; hex?: boolean; bigEndian?: boolean; budget: string; engine: string; json?: boolean }) => {
       const budget = Number(opts.budget);
       if (!Number.isSafeInteger(budget) || budget <= 0) throw new EbpfError("EINVAL", `--budget must be a positive integer, not '${opts.budget}'`);
       const insns = readProgram(file, opts);
