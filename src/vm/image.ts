@@ -70,7 +70,7 @@ export function createImage(insns: readonly Instruction[], options: ImageOptions
         hi = FUNC_PTR_HI;
       } else if (insn.src !== 0) {
         if (!options.resolveLdImm64) {
-          throw new DecodeError(`lddw with pseudo source ${insn.src} refers to a map: load the object with a runtime (`ebpf run`) to create its maps`, pc);
+          throw new DecodeError(`lddw with pseudo source ${insn.src} refers to a map: load the object with a runtime (ebpf run) to create its maps`, pc);
         }
         const v = BigInt.asUintN(64, options.resolveLdImm64(insn, pc));
         lo = Number(BigInt.asIntN(32, v));

@@ -62,6 +62,6 @@ describe("ebpf exec on objects", () => {
     const r = ebpf(["exec", "test/fixtures/runtime/tailcall.o"]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/has 3 programs \(stage2, stage3, stage1\): choose one with --prog/);
-    expect(ebpf(["exec", "examples/sockex1.o"]).stderr).toMatch(/refers to a map: load the object with a runtime \(`ebpf run`\)/);
+    expect(ebpf(["exec", "examples/sockex1.o"]).stderr).toMatch(/refers to a map: load the object with a runtime \(ebpf run\)/);
   });
 });
