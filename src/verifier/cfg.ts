@@ -61,6 +61,11 @@ const isHelperCall = (i: Instruction): boolean => i.op === O.OP_CALL && i.src ==
 
 export interface CfgOptions {
   privileged: boolean;
+  /**
+   * Number of parameters of a helper (get_call_summary): a helper call reads only r1..rN
+   * for register liveness; undefined (unknown helper) reads r1-r5.
+   */
+  helperParams?: (id: number) => number | undefined;
 }
 
 /** Runs the structure checks; returns the program description or the first error. */
@@ -226,7 +231,7 @@ export function analyzeProgram(insns: readonly Instruction[], options: CfgOption
     }
   }
 
-  return { slots, lddwSecond: second, subprogStarts, prunePoint, forceCheckpoint, liveBefore: computeLiveRegs(slots, second), reserved };
+  return { slots, lddwSecond: second, subprogStarts, prunePoint, forceCheckpoint, liveBefore: computeLiveRegs(slots, second, options.helperParams), reserved };
 }
 
 /** use/def of one instruction for liveness (compute_insn_live_regs). */
@@ -273,7 +278,7 @@ function useDef(insn: Instruction): [number, number] {
   return [0, 0];
 }
 
-function computeLiveRegs(slots: Instruction[], second: Uint8Array): Uint16Array {
+function computeLiveRegs(slots: Instruction[], second: Uint8Array, helperParams?: (id: number) => number | undefined): Uint16Array {
   const n = slots.length;
   const use = new Uint16Array(n);
   const def = new Uint16Array(n);
@@ -284,7 +289,12 @@ function computeLiveRegs(slots: Instruction[], second: Uint8Array): Uint16Array 
       succ.push([]);
       continue;
     }
-    const [u, d] = useDef(insn);
+    const [u0, d] = useDef(insn);
+    let u = u0;
+    if (insn.op === O.OP_CALL && insn.src === 0 && helperParams) {
+      const np = helperParams(insn.imm);
+      if (np !== undefined) u = ((1 << (np + 1)) - 1) & ~1;
+    }
     use[i] = u & 0x7ff;
     def[i] = d & 0x7ff;
     const op = insn.op;

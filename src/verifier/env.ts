@@ -10,6 +10,7 @@ import type { ProgramInfo } from "./cfg.js";
 import { Scratch, VerifierLog } from "./log.js";
 import type { Hist } from "./precision.js";
 import type { ParsedProto } from "./protos.js";
+import { StackLiveness } from "./liveness.js";
 import { copyVState } from "./state.js";
 import { NOT_INIT, SCALAR_VALUE, type FuncState, type MapDesc, type Reg, type VState } from "./types.js";
 
@@ -84,6 +85,8 @@ export class Env {
   curHist: Hist | null = null;
   maxPktOffset = 0;
   readonly privileged: boolean;
+  /** Live stack slots (liveness.c). */
+  readonly liveness: StackLiveness;
 
   constructor(
     readonly info: ProgramInfo,
@@ -95,6 +98,7 @@ export class Env {
   ) {
     this.log = new VerifierLog(options.logLevel);
     this.privileged = !options.unprivileged;
+    this.liveness = new StackLiveness(info);
     this.auxPtrType = new Int32Array(info.slots.length).fill(-1);
     this.stackDepth = new Array(info.subprogStarts.length - 1).fill(0);
   }

@@ -15,7 +15,7 @@ import { analyzeProgram } from "./cfg.js";
 import { Env, VerifyError, type HelperInfo } from "./env.js";
 import { hintFor } from "./hints.js";
 import { Checker } from "./main.js";
-import { BUILTIN_PROTOS, parseProto } from "./protos.js";
+import { ARG_DONTCARE, BUILTIN_PROTOS, parseProto } from "./protos.js";
 import type { MapDesc } from "./types.js";
 
 export { hintFor } from "./hints.js";
@@ -160,7 +160,15 @@ export function verify(program: VerifyProgram, options: VerifyOptions = {}): Ver
     return { ok: false, log: "", error: { pc: 0, message, lines: [message], errno: "E2BIG", hint: "The kernel refuses such programs before verifying them (E2BIG, no log)." }, stats: emptyStats };
   }
 
-  const info = analyzeProgram(insns, { privileged: !unprivileged });
+  const helpers = helperTable(program.helpers);
+  const helperParams = (id: number): number | undefined => {
+    const proto = helpers.get(id)?.proto;
+    if (!proto) return undefined;
+    let n = 0;
+    while (n < proto.args.length && proto.args[n] !== ARG_DONTCARE) n++;
+    return n;
+  };
+  const info = analyzeProgram(insns, { privileged: !unprivileged, helperParams });
   const summary = (e: Env | null): string =>
     `processed ${e?.insnProcessed ?? 0} insns (limit ${BPF_COMPLEXITY_LIMIT_INSNS}) max_states_per_insn ${e?.maxStatesPerInsn ?? 0} total_states ${e?.totalStates ?? 0} peak_states ${e?.peakStates ?? 0} mark_read 0\n`;
   if ("message" in info) {
@@ -201,7 +209,7 @@ export function verify(program: VerifyProgram, options: VerifyOptions = {}): Ver
     },
     spec,
     maps,
-    helperTable(program.helpers),
+    helpers,
     mapOf,
   );
   if (logLevel >= 2) {

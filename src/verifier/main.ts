@@ -214,11 +214,14 @@ export class Checker {
         const node: Hist = { idx: env.insnIdx, prev: env.cur.hist, frame: -1, spi: -1, linked: null };
         env.cur.hist = node;
         env.curHist = node;
+        env.liveness.resetWrites(env.cur, env.insnIdx);
         next = this.step(insn);
+        env.liveness.commitWrites();
       }
       if (next === PROCESS_EXIT) {
         env.scratch.markAll();
         this.updateBranchCounts(env.cur);
+        env.liveness.update(env.cur);
         const elem = env.stack.pop();
         if (!elem) return;
         env.cur = elem.st;
@@ -348,7 +351,10 @@ export class Checker {
         env.fail("function calls are not allowed while holding a lock", "EINVAL");
       }
       let next: number;
-      if (insn.src === O.BPF_PSEUDO_CALL) next = checkFuncCall(env, insn, idx);
+      if (insn.src === O.BPF_PSEUDO_CALL) {
+        next = checkFuncCall(env, insn, idx);
+        env.liveness.resetCallchain();
+      }
       else if (insn.src === O.BPF_PSEUDO_KFUNC_CALL) next = env.fail("kernel function calls are not supported by this verifier", "EINVAL");
       else next = checkHelperCall(env, insn, idx);
       env.scratch.markReg(0);
@@ -362,6 +368,7 @@ export class Checker {
       if (reserved) env.fail(reserved, "EINVAL");
       checkResourceLeak(env, env.cur.curframe === 0, "BPF_EXIT instruction in main prog");
       if (env.cur.curframe) {
+        env.liveness.update(env.cur);
         const next = prepareFuncExit(env);
         this.doPrintState = true;
         return next;
@@ -386,6 +393,12 @@ export class Checker {
       this.explored.set(insnIdx, list);
     }
     const live = (pc: number): number => env.info.liveBefore[pc]!;
+    // clean_live_states: finished checkpoints here forget their dead stack slots.
+    for (const sl of list) {
+      const st = sl.state;
+      if (st.branches || st.cleaned || st.insnIdx !== insnIdx || !statesMaybeLooping(st, cur)) continue;
+      env.liveness.clean(st);
+    }
     const callsCallback = isCallbackCall(env.info.slots[insnIdx]!);
     let statesCnt = 0;
     for (let i = 0; i < list.length; i++) {

@@ -334,6 +334,8 @@ function checkStackWriteFixedOff(env: Env, state: FuncState, off: number, size: 
     }
     for (let i = 0; i < size; i++) slot.types[(slotIdx - i) % BPF_REG_SIZE] = type;
   }
+  // Only whole, aligned slots count as written (check_stack_write_fixed_off).
+  if (off % BPF_REG_SIZE === 0 && size === BPF_REG_SIZE) env.liveness.markWrite(state.frameno, spi);
 }
 
 function checkStackWriteVarOff(env: Env, state: FuncState, ptrRegno: number, off: number, size: number, valueRegno: number, isSt: boolean, imm: number, insnIdx: number): void {
@@ -390,6 +392,7 @@ function checkStackReadFixedOff(env: Env, regState: FuncState, off: number, size
   const stype = slot.types;
   const reg = slot.spilled;
   env.scratch.markSlot(spi);
+  env.liveness.markRead(env.cur, regState.frameno, env.insnIdx, spi);
   if (env.curHist) {
     env.curHist.frame = regState.frameno;
     env.curHist.spi = spi;
@@ -510,9 +513,14 @@ export function checkStackRangeInitialized(env: Env, regno: number, off: number,
     const slot = state.stack[spi]!;
     const j = slotIdx % BPF_REG_SIZE;
     const t = slot.types[j];
-    if (t === STACK_MISC) continue;
+    // Reading any byte of a slot marks the whole slot read (check_stack_range_initialized).
+    if (t === STACK_MISC) {
+      env.liveness.markRead(env.cur, reg.frameno, env.insnIdx, spi);
+      continue;
+    }
     if (t === STACK_ZERO || (t === STACK_INVALID && env.allowPtrLeaks)) {
       if (clobber) slot.types[j] = STACK_MISC;
+      env.liveness.markRead(env.cur, reg.frameno, env.insnIdx, spi);
       continue;
     }
     if (isSpilledReg(slot) && (slot.spilled.type === SCALAR_VALUE || env.allowPtrLeaks)) {
@@ -520,6 +528,7 @@ export function checkStackRangeInitialized(env: Env, regno: number, off: number,
         markRegUnknown(slot.spilled);
         for (let k = 0; k < BPF_REG_SIZE; k++) scrubSpilledSlot(slot, k);
       }
+      env.liveness.markRead(env.cur, reg.frameno, env.insnIdx, spi);
       continue;
     }
     if (tnumIsConst(reg.varOff)) env.fail(`invalid read from stack R${regno} off ${minOff}+${i - minOff} size ${accessSize}`);

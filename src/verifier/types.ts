@@ -194,4 +194,6 @@ export interface VState {
   mayGotoDepth: number;
   /** The path since the parent checkpoint, newest instruction first (precision backtracking). */
   hist: Hist | null;
+  /** Dead stack slots already cleared (clean_verifier_state); explored checkpoints only. */
+  cleaned?: boolean;
 }
