@@ -5,21 +5,36 @@
  * bytes, so results compare directly with what programs read and write.
  */
 
-/** csum_partial(buf, len, sum): adds the bytes to a 32-bit partial sum. */
+/**
+ * csum_partial(buf, len, sum) exactly as x86_64 computes it (arch/x86/lib/csum-partial_64.c):
+ * 64-bit little-endian words added with end-around carry, the tail zero-padded, folded to 32 bits
+ * with end-around carry. The result is therefore the ones'-complement sum modulo 2^32 - 1 of
+ * the seed and the 32-bit little-endian words, represented as 0 only when everything is zero
+ * (0xffffffff otherwise) — the very __wsum the kernel keeps in skb->csum and returns from
+ * bpf_csum_update.
+ */
 export function csumPartial(u8: Uint8Array, start: number, len: number, sum: number): number {
-  const acc = sum >>> 0;
+  const M = 0xffffffff;
+  let s = sum >>> 0;
+  let any = s;
   let i = start;
   const end = start + len;
-  // 16-bit words, little-endian; carries folded back in (end-around carry).
-  let s = 0;
-  for (; i + 1 < end; i += 2) {
-    s += u8[i]! | (u8[i + 1]! << 8);
-    if (s > 0x7fffffff) s = (s & 0xffff) + Math.floor(s / 65536);
+  for (; i + 3 < end; i += 4) {
+    const w = (u8[i]! | (u8[i + 1]! << 8) | (u8[i + 2]! << 16) | (u8[i + 3]! << 24)) >>> 0;
+    any |= w;
+    s += w;
+    if (s >= 0x10000000000000) s %= M;
   }
-  if (i < end) s += u8[i]!;
-  s = (s & 0xffff) + Math.floor(s / 65536);
-  s = (s & 0xffff) + Math.floor(s / 65536);
-  return csumAdd(acc, s);
+  if (i < end) {
+    let w = 0;
+    for (let k = 0; i + k < end; k++) w |= u8[i + k]! << (8 * k);
+    w >>>= 0;
+    any |= w;
+    s += w;
+  }
+  if (any === 0) return 0;
+  const r = s % M;
+  return r === 0 ? M : r;
 }
 
 /** csum_add: 32-bit ones'-complement addition. */

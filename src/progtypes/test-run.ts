@@ -266,11 +266,15 @@ function testRunXdp(engine: TestRunEngine, image: ProgramImage, spec: ProgramTyp
   }
   const space = engine.space;
   const run = buildXdp(space, data.subarray(0, size), headroom, metaLen, XDP_FRAME_SIZE, SKB_SHARED_INFO_SIZE, rxq);
-  const frags = data.subarray(size);
+  // A copy: bpf_xdp_store_bytes writes into the fragments, and data_out returns them.
+  const frags = data.slice(size);
   try {
     const packet: PacketBuffer = run.packet;
     const context: NetRunContext = { ...baseContext(spec, o, run.ctx.start), progType: spec.name, ctx: run.ctx.start, packet };
-    if (frags.length > 0) (context as NetRunContext & { fragsSize: number }).fragsSize = frags.length;
+    if (frags.length > 0) {
+      context.fragsSize = frags.length;
+      context.frags = frags;
+    }
     const res = timedRuns(engine, image, o, run.ctx.start, context);
     const linear = packet.bytes(packet.dataMeta, packet.dataEnd);
     const dataOut = new Uint8Array(linear.length + frags.length);

@@ -139,6 +139,14 @@ export interface NetRunContext extends RunContext {
   redirect?: { ifindex: number; flags: number };
   /** skb->hash was cleared (BPF_F_INVALIDATE_HASH, set_hash_invalid). */
   hashInvalid?: boolean;
+  /** skb->sw_hash: the hash in the context is valid (bpf_set_hash, or computed by get_hash_recalc). */
+  swHash?: boolean;
+  /** skb->encapsulation, set by bpf_skb_adjust_room with BPF_F_ADJ_ROOM_ENCAP_L3_*. */
+  encapsulation?: boolean;
+  /** xdp: the bytes of data_in beyond the linear part (the frame's fragments), written in place. */
+  frags?: Uint8Array;
+  /** xdp: total size of the fragments (skb_shared_info xdp_frags_size). */
+  fragsSize?: number;
 }
 
 export function isNetRunContext(c: unknown): c is NetRunContext {

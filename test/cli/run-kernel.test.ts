@@ -21,6 +21,8 @@ const CASES: { file: string; prog?: string; idMaps?: string[]; noVerify?: string
   { file: "test/fixtures/runtime/loop.o" },
   { file: "test/fixtures/runtime/tailcall.o", prog: "stage1", idMaps: ["jump"] },
   { file: "test/fixtures/runtime/globals.o", idMaps: ["outer"] },
+  { file: "test/fixtures/runtime/tc_reshape.o" },
+  { file: "test/fixtures/runtime/xdp_bytes.o" },
 ];
 
 const PACKETS = ["udp 53", "vxlan (decap)", "udp 9 (tag push)", "13 bytes"];
