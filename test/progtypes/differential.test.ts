@@ -4,55 +4,12 @@
  * program types, test-run rules and helpers. Retval, data_out, ctx_out and errno must agree.
  */
 import { describe, expect, it } from "vitest";
-import { baseHelpers } from "../../src/helpers/base.js";
-import { HelperRegistry } from "../../src/helpers/registry.js";
 import * as B from "../../src/isa/build.js";
 import type { Instruction } from "../../src/isa/instruction.js";
 import * as O from "../../src/isa/opcodes.js";
-import { runInKernel } from "../../src/kernel/engine.js";
-import { testRun, type TestRunOptions } from "../../src/progtypes/test-run.js";
-import { AddressSpace, createImage, Interpreter } from "../../src/vm/index.js";
+import type { TestRunOptions } from "../../src/progtypes/test-run.js";
 import { noBpf } from "../kernel/support.js";
-
-function engine(): Interpreter {
-  const reg = new HelperRegistry();
-  for (const h of baseHelpers({ seed: 1 })) reg.register(h);
-  return new Interpreter(new AddressSpace(), reg);
-}
-
-type Outcome = { retval: number; dataOut: string; ctxOut?: string } | { errno: string };
-
-function hex(b: Uint8Array | undefined): string {
-  return b ? Buffer.from(b).toString("hex") : "";
-}
-
-function ours(type: string, insns: Instruction[], o: TestRunOptions): Outcome {
-  try {
-    const r = testRun(engine(), createImage(insns), type, o);
-    const out: Outcome = { retval: r.retval, dataOut: hex(r.dataOut) };
-    if (r.ctxOut) out.ctxOut = hex(r.ctxOut);
-    return out;
-  } catch (e) {
-    return { errno: (e as { code: string }).code };
-  }
-}
-
-function kernel(type: string, insns: Instruction[], o: TestRunOptions): Outcome {
-  try {
-    const input: Parameters<typeof runInKernel>[1] = {};
-    if (o.dataIn) input.data = o.dataIn;
-    if (o.ctxIn) input.ctx = o.ctxIn;
-    if (o.flags) input.flags = o.flags;
-    const r = runInKernel({ type, instructions: insns }, input);
-    const out: Outcome = { retval: r.retval, dataOut: hex(r.dataOut) };
-    if (r.ctxOut) out.ctxOut = hex(r.ctxOut);
-    return out;
-  } catch (e) {
-    const code = (e as { code: string; log?: string }).code;
-    if ((e as { log?: string }).log) throw e; // a verifier rejection is a bug in the test program
-    return { errno: code };
-  }
-}
+import { hex, kernel, ours } from "./outcome.js";
 
 function packet(len: number, seed = 1): Uint8Array {
   const p = new Uint8Array(len);
