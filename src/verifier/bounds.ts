@@ -300,8 +300,45 @@ function regBoundOffset(r: Reg): void {
   r.varOff = tnumOr(tnumClearSubreg(var64), var32);
 }
 
-/** reg_bounds_sync. */
+/**
+ * reg_bounds_sync. A known constant whose bounds all equal it, and a fully unknown scalar with
+ * unbounded ranges, are fixed points of the full computation (checked against it in
+ * units.test.ts); they skip it.
+ */
 export function regBoundsSync(r: Reg): void {
+  if (syncIsIdentity(r)) return;
+  regBoundsSyncFull(r);
+}
+
+/** True when reg_bounds_sync would leave r unchanged (two cheap, common cases). */
+export function syncIsIdentity(r: Reg): boolean {
+  const t = r.varOff;
+  if (t.mask === 0n) {
+    const v = t.value;
+    if (r.umin !== v || r.umax !== v) return false;
+    const sv = s64(v);
+    if (r.smin !== sv || r.smax !== sv) return false;
+    const uv = v & 0xffff_ffffn;
+    if (r.u32min !== uv || r.u32max !== uv) return false;
+    const s32v = s32(v);
+    return r.s32min === s32v && r.s32max === s32v;
+  }
+  return (
+    t.mask === U64_MAX &&
+    t.value === 0n &&
+    r.umin === 0n &&
+    r.umax === U64_MAX &&
+    r.smin === S64_MIN &&
+    r.smax === S64_MAX &&
+    r.u32min === 0n &&
+    r.u32max === U32_MAX &&
+    r.s32min === S32_MIN &&
+    r.s32max === S32_MAX
+  );
+}
+
+/** reg_bounds_sync without the fixed-point shortcut. */
+export function regBoundsSyncFull(r: Reg): void {
   updateRegBounds(r);
   regDeduceBounds(r);
   regDeduceBounds(r);

@@ -30,7 +30,7 @@ import {
 } from "./types.js";
 
 export function newStackSlot(): StackSlot {
-  return { types: new Uint8Array(BPF_REG_SIZE), spilled: newReg() };
+  return { types: [0, 0, 0, 0, 0, 0, 0, 0], spilled: newReg() };
 }
 
 export function newFuncState(frameno: number, callsite: number, subprogno: number): FuncState {
@@ -63,9 +63,18 @@ export function newFuncState(frameno: number, callsite: number, subprogno: numbe
 }
 
 export function copyFuncState(f: FuncState): FuncState {
+  const src = f.regs;
+  const regs: Reg[] = new Array<Reg>(src.length);
+  for (let i = 0; i < src.length; i++) regs[i] = copyReg(src[i]!);
+  const from = f.stack;
+  const stack: StackSlot[] = new Array<StackSlot>(from.length);
+  for (let i = 0; i < from.length; i++) {
+    const s = from[i]!;
+    stack[i] = { types: s.types.slice(), spilled: copyReg(s.spilled) };
+  }
   return {
-    regs: f.regs.map(copyReg),
-    stack: f.stack.map((s) => ({ types: s.types.slice(), spilled: copyReg(s.spilled) })),
+    regs,
+    stack,
     frameno: f.frameno,
     callsite: f.callsite,
     subprogno: f.subprogno,
@@ -125,22 +134,36 @@ export function forEachReg(s: VState, fn: (r: Reg, frame: FuncState) => void): v
 
 /** A bijection between ids of the old and the current state (check_ids). */
 export class IdMap {
-  private readonly oldToCur = new Map<number, number>();
-  private readonly curToOld = new Map<number, number>();
+  // Pairs (old, cur) seen so far; a comparison sees few ids, so linear scans beat Maps.
+  private readonly olds: number[] = [];
+  private readonly curs: number[] = [];
   private tmp = 1 << 30;
 
   check(oldId: number, curId: number): boolean {
     if ((oldId === 0) !== (curId === 0)) return false;
     if (oldId === 0) return true;
-    const c = this.oldToCur.get(oldId);
-    if (c !== undefined) return c === curId;
-    if (this.curToOld.has(curId)) return false;
-    this.oldToCur.set(oldId, curId);
-    this.curToOld.set(curId, oldId);
+    const olds = this.olds;
+    const curs = this.curs;
+    const n = olds.length;
+    for (let i = 0; i < n; i++) {
+      if (olds[i] === oldId) return curs[i] === curId;
+    }
+    for (let i = 0; i < n; i++) if (curs[i] === curId) return false;
+    olds.push(oldId);
+    curs.push(curId);
     return true;
   }
 
+  /** Forgets every pairing (for reuse across comparisons). */
+  reset(): void {
+    this.olds.length = 0;
+    this.curs.length = 0;
+    this.tmp = 1 << 30;
+  }
+
   checkScalar(oldId: number, curId: number): boolean {
+    // Two fresh ids pair with each other and are never looked up again.
+    if (oldId === 0 && curId === 0) return true;
     return this.check(oldId || ++this.tmp, curId || ++this.tmp);
   }
 }
@@ -247,29 +270,41 @@ function scalarRegForStack(slot: StackSlot, allowUninit: boolean): Reg | null {
 }
 
 function stacksafe(old: FuncState, cur: FuncState, ids: IdMap, exact: Exact, allowUninit: boolean): boolean {
-  const oldAlloc = old.stack.length * BPF_REG_SIZE;
-  const curAlloc = cur.stack.length * BPF_REG_SIZE;
-  for (let i = 0; i < oldAlloc; i++) {
-    const spi = Math.floor(i / BPF_REG_SIZE);
-    const j = i % BPF_REG_SIZE;
-    const os = old.stack[spi]!;
-    const cs = cur.stack[spi];
-    if (exact === "exact" && (i >= curAlloc || os.types[j] !== cs!.types[j])) return false;
-    if (os.types[j] === STACK_INVALID) continue;
-    if (allowUninit && os.types[j] === STACK_MISC) continue;
-    if (i >= curAlloc || !cs) return false;
-    const oldReg = scalarRegForStack(os, allowUninit);
-    const curReg = scalarRegForStack(cs, allowUninit);
-    if (oldReg && curReg) {
-      if (!regsafe(oldReg, curReg, ids, exact, allowUninit)) return false;
-      i += BPF_REG_SIZE - 1 - j;
-      continue;
-    }
-    if (os.types[j] === STACK_MISC && cs.types[j] === STACK_ZERO) continue;
-    if (os.types[j] !== cs.types[j]) return false;
-    if (j !== BPF_REG_SIZE - 1) continue;
-    if (os.types[BPF_REG_SIZE - 1] === STACK_SPILL) {
-      if (!regsafe(os.spilled, cs.spilled, ids, exact, allowUninit)) return false;
+  // Slot by slot; the same decisions as the kernel's byte loop (scalar_reg_for_stack depends on
+  // the slot only, so it is computed once per slot, when a byte first needs it).
+  const isExact = exact === "exact";
+  const oldStack = old.stack;
+  const curStack = cur.stack;
+  const curSlots = curStack.length;
+  for (let spi = 0; spi < oldStack.length; spi++) {
+    const os = oldStack[spi]!;
+    const cs = spi < curSlots ? curStack[spi]! : undefined;
+    const ot = os.types;
+    let regsKnown = false;
+    let oldReg: Reg | null = null;
+    let curReg: Reg | null = null;
+    for (let j = 0; j < BPF_REG_SIZE; j++) {
+      const o = ot[j]!;
+      if (isExact && (!cs || o !== cs.types[j])) return false;
+      if (o === STACK_INVALID) continue;
+      if (allowUninit && o === STACK_MISC) continue;
+      if (!cs) return false;
+      if (!regsKnown) {
+        oldReg = scalarRegForStack(os, allowUninit);
+        curReg = scalarRegForStack(cs, allowUninit);
+        regsKnown = true;
+      }
+      if (oldReg && curReg) {
+        if (!regsafe(oldReg, curReg, ids, exact, allowUninit)) return false;
+        break;
+      }
+      const c = cs.types[j];
+      if (o === STACK_MISC && c === STACK_ZERO) continue;
+      if (o !== c) return false;
+      if (j !== BPF_REG_SIZE - 1) continue;
+      if (o === STACK_SPILL) {
+        if (!regsafe(os.spilled, cs.spilled, ids, exact, allowUninit)) return false;
+      }
     }
   }
   return true;
@@ -288,6 +323,8 @@ function refsafe(old: VState, cur: VState, ids: IdMap): boolean {
   return true;
 }
 
+const sharedIds = new IdMap();
+
 /**
  * states_equal(old, cur). `liveAt(pc)` returns the bitmask of registers live before pc (the
  * kernel's compute_live_registers); dead registers of the old state match anything.
@@ -301,7 +338,8 @@ export function statesEqual(
 ): boolean {
   if (old.curframe !== cur.curframe) return false;
   if (old.speculative && !cur.speculative) return false;
-  const ids = new IdMap();
+  const ids = sharedIds;
+  ids.reset();
   if (!refsafe(old, cur, ids)) return false;
   for (let i = 0; i <= old.curframe; i++) {
     const of = old.frames[i]!;

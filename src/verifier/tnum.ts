@@ -144,6 +144,9 @@ export function tnumIsAligned(a: Tnum, size: number): boolean {
 
 /** True when every value of b is a value of a. */
 export function tnumIn(a: Tnum, b: Tnum): boolean {
+  // Cheap exits without BigInt allocation: a constant holds only itself, the unknown tnum all.
+  if (a.mask === 0n) return b.mask === 0n && a.value === b.value;
+  if (a.mask === M64 && a.value === 0n) return true;
   if (b.mask & ~a.mask) return false;
   return a.value === (b.value & ~a.mask);
 }

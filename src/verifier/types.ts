@@ -149,7 +149,7 @@ export const MAX_CALL_FRAMES = 8;
 
 export interface StackSlot {
   /** Byte types, index 0 is the lowest address of the slot. */
-  types: Uint8Array;
+  types: number[];
   /** The spilled register when `types[7] === STACK_SPILL`. */
   spilled: Reg;
 }

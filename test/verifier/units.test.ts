@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/asm/index.js";
-import { constReg, copyReg, refineCondOp, regBoundsSync, scalarAlu, scalarBranchTaken, scalarUnknown, JGT, JLE, JSGT } from "../../src/verifier/bounds.js";
+import { constReg, copyReg, refineCondOp, regBoundsSync, regBoundsSyncFull, syncIsIdentity, scalarAlu, scalarBranchTaken, scalarUnknown, JGT, JLE, JSGT } from "../../src/verifier/bounds.js";
 import { verify } from "../../src/verifier/index.js";
 import { tnumAdd, tnumAnd, tnumIn, tnumMul, tnumOr, tnumRange, tnumSub, tnumXor, tnumConst, type Tnum } from "../../src/verifier/tnum.js";
 import type { Reg } from "../../src/verifier/types.js";
@@ -88,6 +88,49 @@ describe("scalar ALU bounds are sound", () => {
       scalarAlu(r, constReg(BigInt(k)), 0x70, false);
       return admits(l, (a.x << BigInt(k)) & M) && admits(r, a.x >> BigInt(k));
     }));
+  });
+});
+
+describe("reg_bounds_sync shortcut", () => {
+  // regBoundsSync skips the computation when syncIsIdentity says it is a fixed point: check that
+  // the full computation really leaves such registers unchanged, and that the shortcut fires.
+  const same = (a: Reg, b: Reg): boolean =>
+    a.varOff.value === b.varOff.value && a.varOff.mask === b.varOff.mask && a.umin === b.umin && a.umax === b.umax && a.smin === b.smin && a.smax === b.smax && a.u32min === b.u32min && a.u32max === b.u32max && a.s32min === b.s32min && a.s32max === b.s32max;
+  const edge = fc.constantFrom(0n, 1n, M, M - 1n, 1n << 63n, (1n << 63n) - 1n, 1n << 31n, (1n << 31n) - 1n, 1n << 32n, (1n << 32n) - 1n, 0x8000_0000_7fff_ffffn);
+  it("constants and the unknown scalar are fixed points", () => {
+    fc.assert(fc.property(fc.oneof(u64, edge), (v) => {
+      const r = constReg(v);
+      expect(syncIsIdentity(r)).toBe(true);
+      const full = copyReg(r);
+      regBoundsSyncFull(full);
+      expect(same(full, r)).toBe(true);
+    }), { numRuns: 500 });
+    const u = scalarUnknown();
+    expect(syncIsIdentity(u)).toBe(true);
+    const full = copyReg(u);
+    regBoundsSyncFull(full);
+    expect(same(full, u)).toBe(true);
+  });
+  it("the shortcut agrees with the full computation on arbitrary registers", () => {
+    fc.assert(fc.property(scalarWithMember, fc.oneof(u64, edge), fc.boolean(), ({ r }, v, asConst) => {
+      const a = asConst ? constReg(v) : copyReg(r);
+      if (asConst) a.umax = v === M ? M : v + 1n; // inconsistent: must not take the shortcut
+      const b = copyReg(a);
+      regBoundsSync(a);
+      regBoundsSyncFull(b);
+      expect(same(a, b)).toBe(true);
+    }), { numRuns: 500 });
+  });
+});
+
+describe("tnumIn shortcuts", () => {
+  // The kernel's definition, without the constant / unknown exits.
+  const ref = (a: Tnum, b: Tnum): boolean => (b.mask & ~a.mask) === 0n && a.value === (b.value & ~a.mask);
+  const anyTnum = fc.tuple(u64, u64).map(([v, m]) => ({ value: v & ~m, mask: m }));
+  const special = fc.oneof(anyTnum, u64.map((v) => tnumConst(v)), fc.constant({ value: 0n, mask: M }));
+  it("agrees with the definition", () => {
+    fc.assert(fc.property(special, special, (a, b) => tnumIn(a, b) === ref(a, b)), { numRuns: 1000 });
+    fc.assert(fc.property(u64, (v) => tnumIn(tnumConst(v), tnumConst(v))));
   });
 });
 
