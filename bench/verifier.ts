@@ -34,7 +34,7 @@ const TARGETS: { file: string; type?: string; progs: string[] }[] = [
   { file: `${corpus}/bpf_lb.o`, type: "sched_cls", progs: ["from_netdev"] },
   { file: `${root}bench/programs/arraymap.o`, progs: ["arraymap"] },
   { file: `${root}bench/programs/hashmap.o`, progs: ["hashmap"] },
-  { file: `${root}test/fixtures/runtime/loop.o`, progs: ["loop_sum"] },
+  { file: `${root}test/fixtures/runtime/callbacks.o`, progs: ["loop_sum"] },
 ];
 
 export interface VerifierBenchRow {

@@ -18,7 +18,7 @@ const CASES: { file: string; prog?: string; idMaps?: string[]; noVerify?: string
   { file: "test/fixtures/runtime/xdp_adjust.o" },
   { file: "test/fixtures/runtime/tc_csum.o" },
   { file: "test/fixtures/runtime/socket_ldabs.o" },
-  { file: "test/fixtures/runtime/loop.o" },
+  { file: "test/fixtures/runtime/callbacks.o" },
   { file: "test/fixtures/runtime/tailcall.o", prog: "stage1", idMaps: ["jump"] },
   { file: "test/fixtures/runtime/globals.o", idMaps: ["outer"] },
   { file: "test/fixtures/runtime/tc_reshape.o" },

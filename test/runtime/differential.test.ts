@@ -39,7 +39,7 @@ const FIXTURES: Fixture[] = [
   { file: join(FIX, "xdp_adjust.o"), prog: "xdp_rewrite" },
   { file: join(FIX, "tc_csum.o"), prog: "tc_nat" },
   { file: join(FIX, "socket_ldabs.o"), prog: "ldabs_filter" },
-  { file: join(FIX, "loop.o"), prog: "loop_sum" },
+  { file: join(FIX, "callbacks.o"), prog: "loop_sum" },
   { file: join(FIX, "tailcall.o"), prog: "stage1", idMaps: ["jump"] },
   { file: join(FIX, "globals.o"), prog: "globals", idMaps: ["outer"] },
   { file: join(ROOT, "examples/sockex1.o"), prog: "count_by_protocol" },

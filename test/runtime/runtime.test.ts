@@ -124,7 +124,7 @@ describe("loading objects", () => {
 
   it("bpf_loop and for_each_map_elem callbacks", () => {
     using rt = new Runtime();
-    const c = rt.load(object("loop.o"));
+    const c = rt.load(object("callbacks.o"));
     const pkt = eth(0x0800, ipv4(17, udp(53)));
     const r = c.program("loop_sum").testRun({ dataIn: pkt });
     expect(r.retval).toBe((pkt.length + 1) * 1000 + pkt.length); // stopped at the end of the packet
