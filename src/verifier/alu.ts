@@ -47,6 +47,9 @@ import {
   baseType,
   regTypeStr,
   type Reg,
+  BPF_ADD_CONST,
+  baseScalarId,
+  hasAddConst,
 } from "./types.js";
 
 const ALU_STRING = ["+=", "-=", "*=", "/=", "|=", "&=", "<<=", ">>=", "neg", "%=", "^=", "=", "s>>=", "endian"];
@@ -256,7 +259,24 @@ function adjustRegMinMaxVals(env: Env, insn: Instruction): void {
     }
   }
   scalarAlu(dstReg, copyReg(srcReg), op, alu32);
-  dstReg.id = 0;
+  // `r1 = r2; r1 += K; if r2 < N ...; use r1`: for 64-bit adds of a constant remember the
+  // delta in off so sync_linked_regs can move r2's new bounds onto r1.
+  // (rX += rX is never linked: src is dst after the add; the kernel fixed this in d7f14173c0d5.)
+  const selfAdd = O.srcBit(insn.op) === O.BPF_X && insn.src === insn.dst;
+  if (env.privileged && op === O.BPF_ADD && !alu32 && !selfAdd && dstReg.id && tnumIsConst(srcReg.varOff)) {
+    const val = srcReg.varOff.value;
+    if (hasAddConst(dstReg.id) || val > 0x7fffffffn) {
+      // Already rX += val once (off cannot accumulate), or an offset that would overflow later.
+      dstReg.off = 0;
+      dstReg.id = 0;
+    } else {
+      dstReg.id = baseScalarId(dstReg.id) + BPF_ADD_CONST;
+      dstReg.off = Number(val);
+    }
+  } else {
+    // Otherwise dst's bounds must not be propagated into its former copies.
+    dstReg.id = 0;
+  }
 }
 
 /** check_alu_op. */

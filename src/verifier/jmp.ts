@@ -9,6 +9,7 @@ import * as O from "../isa/opcodes.js";
 import {
   assignReg,
   constReg,
+  scalarAlu,
   copyReg,
   flipOpcode,
   isRegConst,
@@ -50,6 +51,8 @@ import {
   baseType,
   type Reg,
   type VState,
+  baseScalarId,
+  hasAddConst,
 } from "./types.js";
 
 const AT_PKT_END = -1;
@@ -230,29 +233,50 @@ function tryMatchPktPointers(insn: Instruction, dst: Reg, src: Reg, thisBranch: 
 
 /** Every scalar (registers and spilled slots of all frames) with one of the ids, encoded for Hist.linked. */
 function linkedScalars(st: VState, id1: number, id2: number): number[] | null {
+  // Links are by base id: rX = rY + K shares rY's id with the BPF_ADD_CONST flag.
+  id1 = baseScalarId(id1);
+  id2 = baseScalarId(id2);
   const out: number[] = [];
   for (let f = 0; f <= st.curframe; f++) {
     const fr = st.frames[f]!;
     for (let i = 0; i < 10; i++) {
       const r = fr.regs[i]!;
-      if (r.type === SCALAR_VALUE && r.id && (r.id === id1 || r.id === id2)) out.push(f * 128 + i);
+      if (r.type === SCALAR_VALUE && r.id && (baseScalarId(r.id) === id1 || baseScalarId(r.id) === id2)) out.push(f * 128 + i);
     }
     for (let i = 0; i < fr.stack.length && i < 64; i++) {
       const slot = fr.stack[i]!;
       const r = slot.spilled;
-      if (slot.types[7] === 1 && r.type === SCALAR_VALUE && r.id && (r.id === id1 || r.id === id2)) out.push(f * 128 + 16 + i);
+      if (slot.types[7] === 1 && r.type === SCALAR_VALUE && r.id && (baseScalarId(r.id) === id1 || baseScalarId(r.id) === id2)) {
+        out.push(f * 128 + 16 + i);
+      }
     }
   }
   return out.length > 1 ? out : null;
 }
 
-/** sync_linked_regs: every scalar sharing known's id learns known's range. */
+/**
+ * sync_linked_regs: every scalar sharing known's base id learns known's range, shifted by the
+ * difference of their BPF_ADD_CONST offsets; a shifted register keeps its own id and offset.
+ */
 function syncLinkedRegs(st: VState, known: Reg): void {
-  const id = known.id;
+  const id = baseScalarId(known.id);
+  const knownAdd = hasAddConst(known.id);
   const k = copyReg(known);
   forEachReg(st, (r) => {
-    if (r === known || r.type !== SCALAR_VALUE || r.id !== id) return;
+    if (r === known || r.type !== SCALAR_VALUE || baseScalarId(r.id) !== id) return;
+    if ((!hasAddConst(r.id) && !knownAdd) || r.off === k.off) {
+      assignReg(r, copyReg(k));
+      return;
+    }
+    // reg = known_reg; reg += delta (s32 offsets, so the delta fits in an s64 constant).
+    const savedOff = r.off;
+    const savedId = r.id;
+    const fake = constReg(BigInt((savedOff | 0) - (k.off | 0)));
     assignReg(r, copyReg(k));
+    // Keep r's own offset, id and add_const flag, or a later sync from r would be wrong.
+    r.off = savedOff;
+    r.id = savedId;
+    scalarAlu(r, fake, O.BPF_ADD, false);
   });
 }
 

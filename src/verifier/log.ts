@@ -24,6 +24,8 @@ import {
   type FuncState,
   type Reg,
   type VState,
+  baseScalarId,
+  hasAddConst,
 } from "./types.js";
 
 const SLOT_CHAR = ["?", "r", "m", "0", "d", "i"];
@@ -86,7 +88,12 @@ export function formatReg(r: Reg, frameno: number): string {
     if (tnumIsConst(r.varOff)) return s + snum(BigInt.asIntN(64, r.varOff.value) + BigInt(r.off));
   }
   const parts: string[] = [];
-  if (r.id) parts.push(`id=${r.id}`);
+  if (r.id) {
+    let idStr = `id=${baseScalarId(r.id)}`;
+    // A linked scalar with an offset prints as id=N+K (the kernel's "%+d" right after the id).
+    if (hasAddConst(r.id)) idStr += r.off >= 0 ? `+${r.off}` : `${r.off}`;
+    parts.push(idStr);
+  }
   if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
   const bt = baseType(t);
   if ((bt === CONST_PTR_TO_MAP || bt === PTR_TO_MAP_KEY || bt === PTR_TO_MAP_VALUE) && r.map) {

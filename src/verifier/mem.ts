@@ -50,6 +50,7 @@ import {
   type FuncState,
   type Reg,
   type StackSlot,
+  hasAddConst,
 } from "./types.js";
 
 export const BPF_MAX_VAR_OFF = 1n << 29n;
@@ -290,7 +291,13 @@ function saveRegisterState(env: Env, state: FuncState, spi: number, reg: Reg, si
 }
 
 function assignScalarIdBeforeMov(env: Env, reg: Reg): void {
-  if (reg.type === SCALAR_VALUE && !reg.id && !tnumIsConst(reg.varOff)) reg.id = env.newId();
+  if (reg.type !== SCALAR_VALUE) return;
+  // rY already carries a linked offset: multiple rX += const are not supported, drop it.
+  if (hasAddConst(reg.id)) {
+    reg.id = 0;
+    reg.off = 0;
+  }
+  if (!reg.id && !tnumIsConst(reg.varOff)) reg.id = env.newId();
 }
 
 export { assignScalarIdBeforeMov };

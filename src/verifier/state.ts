@@ -27,6 +27,7 @@ import {
   type Reg,
   type StackSlot,
   type VState,
+  hasAddConst,
 } from "./types.js";
 
 export function newStackSlot(): StackSlot {
@@ -215,6 +216,9 @@ export function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: Exact, privileged
       if (regsExact(old, cur, ids)) return true;
       // An imprecise scalar of a checkpoint: no decision after it depended on its value.
       if (privileged && !old.precise && exact === "not_exact") return true;
+      // A linked offset (BPF_ADD_CONST) must match in presence and value.
+      if (hasAddConst(old.id) !== hasAddConst(cur.id)) return false;
+      if (hasAddConst(old.id) && old.off !== cur.off) return false;
       if (!ids.checkScalar(old.id, cur.id)) return false;
       return rangeWithin(old, cur) && tnumIn(old.varOff, cur.varOff);
     case PTR_TO_MAP_KEY:

@@ -197,3 +197,13 @@ export interface VState {
   /** Dead stack slots already cleared (clean_verifier_state); explored checkpoints only. */
   cleaned?: boolean;
 }
+
+/**
+ * BPF_ADD_CONST: flag bit of a scalar's id marking "this register is the linked base plus
+ * reg.off" (after `rX = rY; rX += K`). Ids are kept as non-negative numbers below 2^32.
+ */
+export const BPF_ADD_CONST = 0x80000000;
+/** reg->id & ~BPF_ADD_CONST. */
+export const baseScalarId = (id: number): number => id % BPF_ADD_CONST;
+/** reg->id & BPF_ADD_CONST. */
+export const hasAddConst = (id: number): boolean => id >= BPF_ADD_CONST;
