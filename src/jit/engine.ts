@@ -12,6 +12,7 @@ import { ArrayMap } from "../maps/array.js";
 import type { MapTable } from "../maps/table.js";
 import type { BpfMap } from "../maps/types.js";
 import { BPF_STACK_SIZE, MAX_CALL_FRAMES, MAX_TAIL_CALLS } from "../isa/opcodes.js";
+import { accessFault, checkHelperMem } from "../vm/faults.js";
 import { FUNC_PTR_HI, type ProgramImage } from "../vm/image.js";
 import { DEFAULT_BUDGET, type RunOptions, type RunResult } from "../vm/interpreter.js";
 import { NULL_GUARD, PERM_READ, PERM_RW, PERM_WRITE, type AddressSpace, type Region } from "../vm/memory.js";
@@ -346,25 +347,13 @@ export class JitEngine implements HelperCall {
   private checkAccess(lo: number, hi: number, size: number, perm: number, pc: number): number {
     const a = lo >>> 0;
     const r = hi === 0 && a >= 65536 ? this.space.find(a, size) : undefined;
-    if (!r || (r.perm & perm) !== perm) {
-      const addr = (BigInt(hi >>> 0) << 32n) | BigInt(a);
-      const what = hi !== 0 || a < 65536 ? (addr < 65536n ? "null or small-integer pointer" : "not mapped") : this.describe(a, size);
-      const kind = perm & PERM_WRITE ? "write" : "read";
-      throw new VmError("EFAULT", `invalid ${kind} of ${size} bytes at 0x${addr.toString(16)}: ${what}`, pc, addr);
-    }
+    if (!r || (r.perm & perm) !== perm) throw accessFault(this.space, pc, lo, hi, size, (perm & PERM_WRITE) !== 0);
     const cacheable = r.size >= 8 && (perm === PERM_READ || (r.perm & PERM_RW) === PERM_RW);
     if (!cacheable) return 0;
     const v = this.space.view;
     v.setUint32(this.scratch.start + SCR_CACHE_START, r.start, true);
     v.setUint32(this.scratch.start + SCR_CACHE_LIM, r.size - 8, true);
     return 1;
-  }
-
-  private describe(addr: number, len: number): string {
-    const r = this.space.find(addr, 1);
-    if (!r) return "not mapped";
-    if (addr + len > r.start + r.size) return `runs past the end of ${r.name} (${r.size} bytes at 0x${r.start.toString(16)})`;
-    return `${r.name} does not allow it`;
   }
 
   /**
@@ -472,12 +461,7 @@ export class JitEngine implements HelperCall {
     return v.getUint32(a + 4, true) * 4294967296 + v.getUint32(a, true);
   }
   checkMem(addr: number, len: number, perm: number, what = "memory"): number {
-    if (len === 0) return addr;
-    if (!this.space.allows(addr, len, perm)) {
-      const kind = perm & PERM_WRITE ? "write" : "read";
-      throw new VmError("EFAULT", `helper ${kind} of ${len} bytes of ${what} at 0x${addr.toString(16)}: ${this.describe(addr, len)}`, this.curPc, BigInt(addr));
-    }
-    return addr;
+    return checkHelperMem(this.space, this.curPc, addr, len, perm, what);
   }
   stop(value: bigint | number): void {
     this.stopped = true;

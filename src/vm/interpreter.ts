@@ -1,6 +1,7 @@
 import { VmError } from "../errors.js";
 import type { HelperCall, HelperRegistry } from "../helpers/registry.js";
 import { BPF_STACK_SIZE, MAX_CALL_FRAMES, MAX_TAIL_CALLS } from "../isa/opcodes.js";
+import { accessFault, checkHelperMem } from "./faults.js";
 import { FUNC_PTR_HI, type ProgramImage } from "./image.js";
 import { PERM_READ, PERM_RW, PERM_WRITE, type AddressSpace, type Region } from "./memory.js";
 import { sdiv64, smod64, udiv64, umod64, umulhi } from "./int64.js";
@@ -96,29 +97,15 @@ export class Interpreter implements HelperCall {
     return (this.hi[i]! >>> 0) * 4294967296 + (this.lo[i]! >>> 0);
   }
   checkMem(addr: number, len: number, perm: number, what = "memory"): number {
-    if (len === 0) return addr;
-    if (!this.space.allows(addr, len, perm)) {
-      const kind = perm & PERM_WRITE ? "write" : "read";
-      throw new VmError("EFAULT", `helper ${kind} of ${len} bytes of ${what} at 0x${addr.toString(16)}: ${this.describe(addr, len)}`, this.curPc, BigInt(addr));
-    }
-    return addr;
+    return checkHelperMem(this.space, this.curPc, addr, len, perm, what);
   }
   stop(value: bigint | number): void {
     this.stopped = true;
     this.stopValue = BigInt.asUintN(64, BigInt(value));
   }
 
-  private describe(addr: number, len: number): string {
-    const r = this.space.find(addr, 1);
-    if (!r) return "not mapped";
-    if (addr + len > r.start + r.size) return `runs past the end of ${r.name} (${r.size} bytes at 0x${r.start.toString(16)})`;
-    return `${r.name} does not allow it`;
-  }
-
   private fault(pc: number, addrLo: number, addrHi: number, size: number, write: boolean): never {
-    const addr = (BigInt(addrHi >>> 0) << 32n) | BigInt(addrLo >>> 0);
-    const what = addrHi !== 0 || addrLo >>> 0 < 65536 ? (addr < 65536n ? "null or small-integer pointer" : "not mapped") : this.describe(addrLo >>> 0, size);
-    throw new VmError("EFAULT", `invalid ${write ? "write" : "read"} of ${size} bytes at 0x${addr.toString(16)}: ${what}`, pc, addr);
+    throw accessFault(this.space, pc, addrLo, addrHi, size, write);
   }
 
   /** Runs `image` from pc 0 and returns r0. Throws VmError on any fault. */
@@ -684,5 +671,3 @@ function atomic(view: DataView, a: number, size: number, op: number, L: Int32Arr
     H[s] = oldH;
   }
 }
-
-export { PERM_READ, PERM_WRITE };
