@@ -8,7 +8,7 @@ import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from "../isa/opcodes.js";
 import { validateBtf } from "../btf/validate.js";
 import { fixupBtf } from "./btf-fixup.js";
 import { ElfError } from "./errors.js";
-import { findDatasec, isDataSectionName, isLegacyMapSectionName, loadBtfMaps, loadDataMap, loadLegacyMaps } from "./maps.js";
+import { findDatasec, isDataSectionName, isLegacyMapSectionName, loadBtfMaps, loadDataMap, linkLegacyInnerMaps, loadLegacyMaps } from "./maps.js";
 import {
   EM_BPF,
   EM_NONE,
@@ -155,6 +155,7 @@ function load(bytes: Uint8Array, options: LoadObjectOptions): ObjectSpec {
       }
     }
   }
+  linkLegacyInnerMaps(maps.filter((m) => isLegacyMapSectionName(m.sectionName)), !elf.bigEndian);
   const externs = collectExterns(symbols, btf);
   const kconfig = findDatasec(btf, ".kconfig");
   if (kconfig) {

@@ -46,6 +46,10 @@ export const BPF_MAP_TYPE_ARRAY = 2;
 export const BPF_MAP_TYPE_PROG_ARRAY = 3;
 export const BPF_MAP_TYPE_ARRAY_OF_MAPS = 12;
 export const BPF_MAP_TYPE_HASH_OF_MAPS = 13;
+export const BPF_MAP_TYPE_PERF_EVENT_ARRAY = 4;
+export const BPF_MAP_TYPE_RINGBUF = 27;
+export const BPF_MAP_TYPE_USER_RINGBUF = 31;
+export const BPF_MAP_TYPE_ARENA = 33;
 
 export const BPF_F_RDONLY_PROG = 1 << 7;
 export const BPF_F_MMAPABLE = 1 << 10;
@@ -114,6 +118,42 @@ export function loadLegacyMaps(elf: ElfFile, sec: ElfSection, symbols: ElfSymbol
     out.push(spec);
   }
   return out;
+}
+
+/**
+ * Map-in-map templates of the two legacy loaders that define them in the object: iproute2's
+ * `struct bpf_elf_map` (36 bytes: … id, pinning, inner_id, inner_idx — the outer map's inner_id
+ * names the map whose id matches, as Cilium's objects do) and samples/bpf's bpf_load.c
+ * `struct bpf_map_def` (28 bytes: … inner_map_idx, numa_node — an index into the section's maps in
+ * offset order, across the object's legacy map sections). libbpf knows neither; without a template
+ * the kernel cannot create the outer map. A reference that names nothing is left unlinked: the
+ * loader's user may still supply an inner map, as samples/bpf's user-space code did.
+ */
+export function linkLegacyInnerMaps(maps: MapSpec[], le: boolean): void {
+  const word = (m: MapSpec, i: number): number | undefined => {
+    const x = m.extra;
+    if (!x || x.length < (i + 1) * 4) return undefined;
+    return new DataView(x.buffer, x.byteOffset, x.byteLength).getUint32(i * 4, le);
+  };
+  const isOuter = (m: MapSpec): boolean => m.type === BPF_MAP_TYPE_ARRAY_OF_MAPS || m.type === BPF_MAP_TYPE_HASH_OF_MAPS;
+  for (const m of maps) {
+    if (!isOuter(m) || m.innerMap || !m.extra) continue;
+    let inner: MapSpec | undefined;
+    if (m.extra.length >= 16) {
+      const innerId = word(m, 2)!;
+      if (innerId === 0) continue;
+      inner = maps.find((x) => x !== m && word(x, 0) === innerId);
+    } else if (m.extra.length === 8) {
+      const idx = word(m, 0)!;
+      inner = maps[idx];
+    }
+    if (!inner || inner === m) continue;
+    const template: MapSpec = { ...inner };
+    delete template.innerMap;
+    m.innerMap = template;
+    // bpf_create_map_in_map() always passed value_size 4 (an fd); these definitions leave it 0.
+    if (m.valueSize === 0) m.valueSize = 4;
+  }
 }
 
 interface BtfMapDef {
@@ -303,6 +343,17 @@ function parseBtfMapDef(btf: Btf, def: BtfType, mapName: string, isInner: boolea
     }
   }
   if (d.type === 0) fail("map type isn't specified");
+  // As cilium/ebpf: `__type(value, struct event)` on a ring buffer or perf event array only
+  // documents what the program emits; the kernel wants value_size 0 (ringbuf, arena) or 4 (perf).
+  if (d.valueTypeId !== undefined) {
+    if (d.type === BPF_MAP_TYPE_RINGBUF || d.type === BPF_MAP_TYPE_USER_RINGBUF || d.type === BPF_MAP_TYPE_ARENA) d.valueSize = 0;
+    else if (d.type === BPF_MAP_TYPE_PERF_EVENT_ARRAY) d.valueSize = 4;
+  }
+  if (d.type === BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
+    // cilium/ebpf's fixupMagicFields: key and value of a perf event array are always u32
+    d.keySize ||= 4;
+    d.valueSize ||= 4;
+  }
   return d;
 }
 

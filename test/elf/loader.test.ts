@@ -79,6 +79,21 @@ describe("fixtures", () => {
     ]);
   });
 
+  it("legacy map-in-map templates: iproute2's inner_id and bpf_load.c's inner_map_idx", () => {
+    const ip = Object.fromEntries(load("legacy_inner.o").maps.map((m) => [m.name, m]));
+    expect(ip.backends!.innerMap).toMatchObject({ name: "backends_inner", type: 2, keySize: 4, valueSize: 64, maxEntries: 1 });
+    expect(ip.backends_inner!.innerMap).toBeUndefined();
+    const bl = Object.fromEntries(load("legacy_inner_idx.o").maps.map((m) => [m.name, m]));
+    expect(bl.of_counters).toMatchObject({ type: 12, keySize: 4, valueSize: 4, innerMap: { name: "counters", type: 1, valueSize: 8 } });
+  });
+
+  it("a ring buffer's or perf event array's record type does not size the map", () => {
+    const m = Object.fromEntries(load("typed_event_maps.o").maps.map((x) => [x.name, x]));
+    expect(m.records).toMatchObject({ type: 27, keySize: 0, valueSize: 0, maxEntries: 1 << 16 });
+    expect(m.records!.btfValueTypeId).toBeGreaterThan(0);
+    expect(m.samples).toMatchObject({ type: 4, keySize: 4, valueSize: 4, maxEntries: 0 });
+  });
+
   it("global data and kconfig become array maps with their contents", () => {
     const o = load("global_data.o");
     const m = Object.fromEntries(o.maps.map((x) => [x.name, x]));

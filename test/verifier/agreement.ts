@@ -43,6 +43,7 @@ export function objectFiles(dirs: readonly string[]): string[] {
     try {
       names = readdirSync(d);
     } catch {
+      if (d.endsWith(".o")) files.push(d); // a file named directly
       return;
     }
     for (const f of names) {
