@@ -9,13 +9,13 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { relocateObjectCore } from "../../src/btf/core-apply.js";
 import { loadObject } from "../../src/elf/index.js";
-import type { ObjectSpec } from "../../src/elf/spec.js";
+import type { ObjectSpec, ProgramSpec } from "../../src/elf/spec.js";
 import { KernelError } from "../../src/kernel/errors.js";
 import { PROGRAM_TYPES } from "../../src/progtypes/index.js";
 import { KernelCollection } from "../../src/runtime/kernel.js";
 import { hostBtfLoader, hostKconfig } from "../../src/runtime/node.js";
 import { Runtime } from "../../src/runtime/runtime.js";
-import { verifierMapFromSpec, verify, type VerifyResult } from "../../src/verifier/index.js";
+import { verifierMapFromSpec, verify, type VerifyProgram, type VerifyResult } from "../../src/verifier/index.js";
 import { lastMessage } from "./oracle.js";
 
 export interface Row {
@@ -64,6 +64,15 @@ export function objectFiles(dirs: readonly string[]): string[] {
 let btfLoader: ReturnType<typeof hostBtfLoader> | undefined;
 const btf = (): ReturnType<ReturnType<typeof hostBtfLoader>> => (btfLoader ??= hostBtfLoader())();
 
+const BPF_F_SLEEPABLE = 1 << 4;
+
+/** What a tracing program's verification needs besides its instructions: the target and the kernel BTF. */
+function tracingInputs(p: ProgramSpec): Partial<VerifyProgram> {
+  if (p.type !== "tracing") return {};
+  const k = btf();
+  return { ...(p.attachTo !== undefined ? { attachTo: p.attachTo } : {}), ...(k ? { kernelBtf: k } : {}), sleepable: (p.flags & BPF_F_SLEEPABLE) !== 0 };
+}
+
 /** Our verdict on every program of the object, through the Runtime's verify hook as `ebpf run`. */
 function oursOnObject(spec: ObjectSpec, names: readonly string[]): Map<string, { r?: VerifyResult; ms: number; err?: string }> {
   const out = new Map<string, { r?: VerifyResult; ms: number; err?: string }>();
@@ -81,7 +90,7 @@ function oursOnObject(spec: ObjectSpec, names: readonly string[]): Map<string, {
         verify: (req) => {
           const t0 = performance.now();
           const r = verify(
-            { insns: req.instructions, progType: req.type, maps, helpers: rt!.helpers, hasFuncInfo: (req.spec.funcInfo?.length ?? 0) > 0, license: req.spec.license, ...(req.attachType ? { attachType: req.attachType } : {}) },
+            { insns: req.instructions, progType: req.type, maps, helpers: rt!.helpers, hasFuncInfo: (req.spec.funcInfo?.length ?? 0) > 0, license: req.spec.license, ...(req.attachType ? { attachType: req.attachType } : {}), ...tracingInputs(req.spec) },
             { logLevel: 1, nrCpus: 2 },
           );
           got = { r, ms: performance.now() - t0 };
@@ -102,7 +111,7 @@ function oursOnObject(spec: ObjectSpec, names: readonly string[]): Map<string, {
         let p = spec.programs.find((x) => x.name === name)!;
         if (p.coreRelos?.length) p = relocateObjectCore({ ...spec, programs: [p] }, btf()!).programs[0]!;
         const t0 = performance.now();
-        const r = verify({ insns: p.instructions, progType: p.type, maps, hasFuncInfo: (p.funcInfo?.length ?? 0) > 0, ...(p.attachType ? { attachType: p.attachType } : {}) }, { logLevel: 1, nrCpus: 2 });
+        const r = verify({ insns: p.instructions, progType: p.type, maps, hasFuncInfo: (p.funcInfo?.length ?? 0) > 0, ...(p.attachType ? { attachType: p.attachType } : {}), ...tracingInputs(p) }, { logLevel: 1, nrCpus: 2 });
         got = { r, ms: performance.now() - t0 };
       } catch (e) {
         got = { ms: 0, err: `CRASH ${(e as Error).stack ?? String(e)}` };
@@ -115,8 +124,13 @@ function oursOnObject(spec: ObjectSpec, names: readonly string[]): Map<string, {
 
 export function guessType(file: string, section: string): string | undefined {
   if (section === ".text" || section.startsWith(".")) return undefined;
-  if (!/\/(cilium|ovs)\//.test(file)) return undefined;
-  return /xdp/.test(file.split("/").pop() ?? "") ? "xdp" : "sched_cls";
+  const base = file.split("/").pop() ?? "";
+  if (/\/(cilium|ovs)\//.test(file)) return /xdp/.test(base) ? "xdp" : "sched_cls";
+  // Loaded with tc (samples/bpf's tc_l2_redirect, tcbpf1, test_cgrp2_tc; prototype-kernel's tc_bench*)
+  if (/\/(linux|prototype-kernel)\/(tc_|tcbpf|test_cgrp2_tc)/.test(file)) return "sched_cls";
+  // Suricata attaches its non-XDP filters to AF_PACKET sockets (SO_ATTACH_BPF, PACKET_FANOUT_EBPF)
+  if (/\/suricata\//.test(file) && !/xdp/.test(base)) return "socket_filter";
+  return undefined;
 }
 
 /** The kernel's verdict and ours for every supported program of one object. */
@@ -153,6 +167,12 @@ export function agreeOnObject(file: string, label = file): Row[] {
       } else {
         row.kernelMsg = (e as Error).message;
       }
+    }
+    if (p.type === "tracing" && p.attachType !== "trace_raw_tp" && row.kernel === "reject" && row.kernelMsg === "errno 1") {
+      // EPERM with an empty log: the host refused the trampoline program before its verifier ran
+      // (some sandboxes forbid fentry/fexit/fmod_ret), so the kernel's verdict is unknown.
+      row.kernel = "skip";
+      row.note = "this host refuses trampoline (fentry/fexit/fmod_ret) programs before verifying them (EPERM, empty log)";
     }
     if (spec.bigEndian && row.kernel === "reject" && row.kernelMsg === "missing btf func_info") {
       // The Linux backend cannot load a big-endian object's BTF, so the kernel sees no func_info.
