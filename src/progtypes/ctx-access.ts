@@ -15,6 +15,7 @@ import { helperName } from "../helpers/ids.js";
 import type { Instruction } from "../isa/instruction.js";
 import { isLdImm64 } from "../isa/instruction.js";
 import * as O from "../isa/opcodes.js";
+import { helpersFor } from "./define.js";
 import type { ProgramTypeSpec } from "./types.js";
 
 export interface CtxCheckResult {
@@ -187,7 +188,7 @@ export function checkContextAccesses(insns: readonly Instruction[], spec: Progra
             const id = insn.imm >>> 0;
             const name = helperName(id);
             if (name === undefined || id === 0) reject("EINVAL", pc, `invalid func unknown#${id}`);
-            if (!spec.helpers.has(name)) reject("EINVAL", pc, `program of this type cannot use helper bpf_${name}#${id}`);
+            if (!helpersFor(spec, options.attachType).has(name)) reject("EINVAL", pc, `program of this type cannot use helper bpf_${name}#${id}`);
           }
           for (let i = 0; i <= 5; i++) R[i] = null;
         } else if (op === O.OP_CALLX) {

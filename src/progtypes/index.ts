@@ -4,31 +4,42 @@
  */
 import { EbpfError } from "../errors.js";
 import { cgroupSkb } from "./cgroup-skb.js";
+import { cgroupSock } from "./cgroup-sock.js";
+import { cgroupSockAddr } from "./cgroup-sock-addr.js";
 import { kprobe } from "./kprobe.js";
 import { perfEvent } from "./perf-event.js";
 import { rawTracepoint } from "./raw-tracepoint.js";
 import { schedAct } from "./sched-act.js";
 import { schedCls } from "./sched-cls.js";
+import { sockOps } from "./sock-ops.js";
 import { socketFilter } from "./socket-filter.js";
 import { syscall } from "./syscall.js";
 import { tracepoint } from "./tracepoint.js";
+import { tracing } from "./tracing.js";
 import type { ProgramTypeSpec } from "./types.js";
 import { xdp } from "./xdp.js";
 
 export * from "./types.js";
+export { helpersFor, returnRangeFor } from "./define.js";
 export { SKB, SK_BUFF_SIZE, BPF_SOCK, BPF_SOCK_SIZE } from "./sk-buff.js";
 export { XDP_MD, XDP_MD_SIZE, XDP_PACKET_HEADROOM, XDP_FRAME_SIZE, SKB_SHARED_INFO_SIZE, XDP_FRAME_STRUCT_SIZE } from "./xdp.js";
 export { PT_REGS_NAMES, PT_REGS_SIZE, PT_REGS_PARM, ptRegsOffset } from "./kprobe.js";
+export { SOCK_OPS, SOCK_OPS_SIZE } from "./sock-ops.js";
+export { SOCK_ADDR, SOCK_ADDR_SIZE } from "./cgroup-sock-addr.js";
+export { bpfSockAccessOk } from "./cgroup-sock.js";
 export { PERF_EVENT_DATA, PERF_EVENT_DATA_SIZE } from "./perf-event.js";
 export { MAX_RAW_TP_ARGS } from "./raw-tracepoint.js";
 export { PERF_MAX_TRACE_SIZE } from "./tracepoint.js";
+export { tracing, MAX_TRACING_ARGS, TRACING_ATTACH_TYPES } from "./tracing.js";
 export { checkContextAccesses, type CtxCheckResult, type CtxCheckOptions } from "./ctx-access.js";
 export { PacketBuffer, ethTypeTrans, buildSkb, buildXdp, ETH_HLEN, SKB_HEADROOM } from "./packet.js";
-export { socketFilter, cgroupSkb, schedCls, schedAct, xdp, kprobe, tracepoint, rawTracepoint, perfEvent, syscall };
+export { socketFilter, cgroupSkb, schedCls, schedAct, xdp, kprobe, tracepoint, rawTracepoint, perfEvent, syscall, sockOps, cgroupSock, cgroupSockAddr };
 
 /** Every program type this runtime knows, by libbpf name. */
 export const PROGRAM_TYPES: readonly ProgramTypeSpec[] = [
   socketFilter, kprobe, schedCls, schedAct, tracepoint, xdp, perfEvent, cgroupSkb, rawTracepoint, syscall,
+  sockOps, cgroupSock, cgroupSockAddr,
+  tracing,
 ];
 
 const BY_NAME = new Map<string, ProgramTypeSpec>();

@@ -28,7 +28,9 @@ export type CtxRegType =
   | "PTR_TO_PACKET"
   | "PTR_TO_PACKET_END"
   | "PTR_TO_PACKET_META"
-  | "PTR_TO_SOCK_COMMON_OR_NULL";
+  | "PTR_TO_SOCK_COMMON_OR_NULL"
+  | "PTR_TO_SOCKET"
+  | "PTR_TO_SOCKET_OR_NULL";
 
 export interface CtxAccess {
   /** Offset from the context pointer (insn off + any constant added to the register). */
@@ -83,6 +85,15 @@ export interface ProgramTypeSpec {
   readonly helpers: ReadonlySet<string>;
   /** Range r0 must be in at exit when the kernel enforces one (cgroup_skb: [0, 1]). */
   readonly returnRange?: readonly [number, number];
+  /**
+   * The expected attach type the kernel assumes when the loader gives none (cgroup_sock:
+   * cgroup_inet_sock_create, as bpf_prog_load_fixup_attach_type does).
+   */
+  readonly defaultAttachType?: string;
+  /** Helpers for an expected attach type, for types whose set depends on it (cgroup_sock_addr …). */
+  helpersFor?(attachType: string | undefined): ReadonlySet<string>;
+  /** check_return_code's range for an expected attach type, where it depends on it. */
+  returnRangeFor?(attachType: string | undefined): readonly [number, number] | undefined;
   /** The kernel's is_valid_access for this type, with its verifier message on rejection. */
   checkAccess(access: CtxAccess): CtxAccessResult;
 }

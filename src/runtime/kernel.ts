@@ -17,6 +17,7 @@ import { KernelBtf } from "../kernel/btf.js";
 import { KernelMap, possibleCpus } from "../kernel/map.js";
 import { KernelProgram, type BtfExtRecords } from "../kernel/program.js";
 import type { TestRunResult } from "../progtypes/test-run.js";
+import { resolveTracingTarget } from "../verifier/btf-access.js";
 import { encodeBtfForKernel } from "./btf-encode.js";
 import { dumpEntries, type DumpEntry } from "./dump.js";
 import { hostKconfig } from "./node.js";
@@ -26,7 +27,10 @@ import { bindMapReferences, kconfigContents, kernelMapName } from "./runtime.js"
 export interface KernelLoadOptions {
   /** Load only these programs (default: every program with autoload). */
   programs?: readonly string[];
-  /** Target BTF for CO-RE (default: none; the CLI passes the host's vmlinux). */
+  /**
+   * Target BTF for CO-RE and for tracing programs' attach targets (default: none; the CLI passes
+   * the host's vmlinux).
+   */
   targetBtf?: () => Btf | undefined;
   /** kconfig extern values (default: what libbpf gives without /proc/config.gz, from the host). */
   kconfig?: Record<string, number | bigint | boolean | string>;
@@ -113,7 +117,7 @@ export class KernelCollection {
         this.btf = undefined; // programs without callbacks load without BTF
       }
     }
-    for (const ps of progs) this.programs.set(ps.name, this.loadProgram(ps));
+    for (const ps of progs) this.programs.set(ps.name, this.loadProgram(ps, o));
     for (const ms of spec.maps) {
       if (reused.has(ms.name) || ms.type !== 3) continue;
       for (const c of ms.contents ?? []) {
@@ -185,7 +189,7 @@ export class KernelCollection {
     return m;
   }
 
-  private loadProgram(ps: ProgramSpec): KernelProgram {
+  private loadProgram(ps: ProgramSpec, o: KernelLoadOptions): KernelProgram {
     const insns = bindMapReferences(ps, (name) => this.maps.get(name)?.fd);
     const load: Parameters<typeof KernelProgram.load>[0] = {
       type: ps.type,
@@ -196,6 +200,7 @@ export class KernelCollection {
       kernVersion: ps.kernVersion,
     };
     if (ps.attachType !== undefined) load.expectedAttachType = ps.attachType;
+    if (ps.type === "tracing") load.attachBtfId = tracingAttachBtfId(ps, o.targetBtf?.());
     if (this.btf) {
       load.btf = this.btf;
       const fi = records((ps.funcInfo ?? []).map((f) => [f.insnOff, f.typeId]), 8);
@@ -245,6 +250,19 @@ export class KernelCollection {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/**
+ * The attach_btf_id libbpf passes for a tracing program: the vmlinux FUNC named by the section
+ * (fentry/fexit/fmod_ret) or the `btf_trace_<name>` typedef (tp_btf).
+ */
+export function tracingAttachBtfId(ps: ProgramSpec, vmlinux: Btf | undefined): number {
+  const attachType = ps.attachType ?? "trace_fentry";
+  if (!ps.attachTo) throw new EbpfError("EINVAL", `program ${ps.name} (section ${ps.sectionName}): a ${attachType} program needs an attach target in its section name (e.g. fentry/tcp_connect)`);
+  if (!vmlinux) throw new EbpfError("ENOENT", `program ${ps.name} (section ${ps.sectionName}): tracing programs need the kernel's BTF (/sys/kernel/btf/vmlinux) to find their attach target`);
+  const t = resolveTracingTarget(vmlinux, attachType, ps.attachTo);
+  if ("error" in t) throw new EbpfError(t.code, `program ${ps.name} (section ${ps.sectionName}): ${t.error}`);
+  return t.btfId;
 }
 
 // ---- CPU affinity ------------------------------------------------------------------------------

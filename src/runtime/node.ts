@@ -185,3 +185,16 @@ export function hostKernelVersion(): number {
 export function hostKconfig(): Record<string, number | bigint | boolean | string> {
   return { LINUX_KERNEL_VERSION: hostKernelVersion(), LINUX_HAS_BPF_COOKIE: true, LINUX_HAS_SYSCALL_WRAPPER: true };
 }
+
+const BPF_F_SLEEPABLE = 1 << 4;
+
+/**
+ * What verify() needs besides the instructions for a tracing program (fentry/fexit/fmod_ret/
+ * tp_btf): its attach target, the host's vmlinux BTF to resolve it and walk kernel structs in,
+ * and whether it is sleepable. Empty for every other program type.
+ */
+export function tracingVerifyInput(p: { type: string; attachTo?: string; flags?: number }, btf: () => Btf | undefined = hostBtfLoader()): { attachTo?: string; kernelBtf?: Btf; sleepable?: boolean } {
+  if (p.type !== "tracing") return {};
+  const kernelBtf = btf();
+  return { ...(p.attachTo !== undefined ? { attachTo: p.attachTo } : {}), ...(kernelBtf ? { kernelBtf } : {}), sleepable: ((p.flags ?? 0) & BPF_F_SLEEPABLE) !== 0 };
+}

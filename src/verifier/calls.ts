@@ -6,7 +6,9 @@
  */
 import type { Instruction } from "../isa/instruction.js";
 import { helperName } from "../helpers/ids.js";
+import { helpersFor, returnRangeFor } from "../progtypes/define.js";
 import { markRegKnownZero, markRegNotInit, markRegUnknown, regBoundsSync, registerIsNull, S32_MIN, S32_MAX, S64_MAX, S64_MIN } from "./bounds.js";
+import { checkBtfArg, helperRetBtfId } from "./btf-access.js";
 import { subprogOf } from "./cfg.js";
 import { markChainPrecision, markSlotPrecision } from "./precision.js";
 import { VerifyError, type Env } from "./env.js";
@@ -19,6 +21,8 @@ import {
   ARG_CONST_SIZE,
   ARG_CONST_SIZE_OR_ZERO,
   ARG_DONTCARE,
+  ARG_PTR_TO_BTF_ID,
+  ARG_PTR_TO_BTF_ID_SOCK_COMMON,
   ARG_PTR_TO_CONST_STR,
   ARG_PTR_TO_CTX,
   ARG_PTR_TO_FUNC,
@@ -55,6 +59,7 @@ import {
   FUNC_SPIN_UNLOCK,
   FUNC_TAIL_CALL,
   RET_INTEGER,
+  RET_PTR_TO_BTF_ID,
   RET_PTR_TO_MAP_VALUE,
   RET_PTR_TO_MEM,
   RET_PTR_TO_SOCK_COMMON,
@@ -71,6 +76,7 @@ import {
   CONST_PTR_TO_MAP,
   MAX_CALL_FRAMES,
   MEM_ALLOC,
+  MEM_RCU,
   MEM_RDONLY,
   MEM_RINGBUF,
   PTR_MAYBE_NULL,
@@ -96,11 +102,25 @@ import {
   type MapDesc,
   type Reg,
   type VState,
+  slotType,
 } from "./types.js";
 
 export function funcIdName(id: number): string {
   const n = helperName(id);
   return n === undefined || id === 0 ? "unknown" : `bpf_${n}`;
+}
+
+const FUNC_GET_FUNC_IP = 173;
+const FUNC_D_PATH = 147;
+/** Helpers whose proto has might_sleep: only sleepable programs may call them. */
+const MIGHT_SLEEP = new Set([148 /* copy_from_user */, 191 /* copy_from_user_task */]);
+/** btf_allowlist_d_path: the functions whose fentry/fexit programs may call bpf_d_path. */
+const D_PATH_TARGETS = new Set(["security_file_permission", "security_inode_getattr", "security_file_open", "security_path_truncate", "vfs_truncate", "vfs_fallocate", "dentry_open", "vfs_getattr", "filp_close"]);
+
+function dPathAllowed(env: Env): boolean {
+  const t = env.options.tracing;
+  if (env.options.attachType === "trace_iter") return true;
+  return t !== undefined && !t.rawTp && D_PATH_TARGETS.has(t.funcName);
 }
 
 const MAP_KEY_VALUE_TYPES = [PTR_TO_STACK, PTR_TO_PACKET, PTR_TO_PACKET_META, PTR_TO_MAP_KEY, PTR_TO_MAP_VALUE];
@@ -134,6 +154,8 @@ const COMPATIBLE: Record<number, number[]> = {
   [ARG_PTR_TO_CONST_STR]: [PTR_TO_MAP_VALUE],
   [ARG_PTR_TO_TIMER]: [PTR_TO_MAP_VALUE],
   [ARG_PTR_TO_SPIN_LOCK]: [PTR_TO_MAP_VALUE, PTR_TO_BTF_ID | MEM_ALLOC],
+  [ARG_PTR_TO_BTF_ID]: [PTR_TO_BTF_ID, PTR_TO_BTF_ID | PTR_TRUSTED, PTR_TO_BTF_ID | MEM_RCU],
+  [ARG_PTR_TO_BTF_ID_SOCK_COMMON]: [PTR_TO_SOCK_COMMON, PTR_TO_SOCKET, PTR_TO_TCP_SOCK, PTR_TO_XDP_SOCK, PTR_TO_BTF_ID, PTR_TO_BTF_ID | PTR_TRUSTED],
 };
 
 interface CallMeta extends RawMeta {
@@ -178,6 +200,8 @@ function checkFuncArgRegOff(env: Env, reg: Reg, regno: number, argType: number):
     case SCALAR_VALUE:
       return;
     case PTR_TO_BTF_ID:
+    case PTR_TO_BTF_ID | PTR_TRUSTED:
+    case PTR_TO_BTF_ID | MEM_RCU:
       checkPtrOffReg(env, reg, regno, true);
       return;
     default:
@@ -195,12 +219,12 @@ function constantMapKey(env: Env, key: Reg, keySize: number): bigint {
   const slot = env.frameOf(key).stack[spi];
   if (!slot) return -1n;
   let zero = 0;
-  for (let i = off; i >= 0 && slot.types[i] === STACK_ZERO; i--) zero++;
+  for (let i = off; i >= 0 && slotType(slot, i) === STACK_ZERO; i--) zero++;
   if (zero >= keySize) return 0n;
   if (!isSpilledScalarReg(slot)) return -1n;
   markSlotPrecision(env, key.frameno, spi);
   let spill = 0;
-  for (let i = off; i >= 0 && slot.types[i] === STACK_SPILL; i--) spill++;
+  for (let i = off; i >= 0 && slotType(slot, i) === STACK_SPILL; i--) spill++;
   if (spill !== keySize) return -1n;
   if (!tnumIsConst(slot.spilled.varOff)) return -1n;
   return slot.spilled.varOff.value;
@@ -238,6 +262,7 @@ function checkFuncArg(env: Env, arg: number, meta: CallMeta, args: number[]): vo
   if (reg.type === SCALAR_VALUE) markChainPrecision(env, regno);
   if (!skipType) {
     checkRegType(env, regno, argType);
+    checkBtfArg(env, env.options.tracing, meta.funcId, arg, (argType & F_MAYBE_NULL) !== 0);
     checkFuncArgRegOff(env, reg, regno, argType);
   }
   if (argType & F_RELEASE) {
@@ -331,6 +356,9 @@ function mayAccessPktData(env: Env, funcId: number): boolean {
     case "raw_tracepoint":
     case "perf_event":
     case "syscall":
+    case "sock_ops":
+    case "cgroup_sock":
+    case "cgroup_sock_addr":
       return false;
     default:
       return true;
@@ -469,8 +497,11 @@ export function checkHelperCall(env: Env, insn: Instruction, insnIdx: number): n
   const helper = env.helpers.get(funcId);
   const name = helperName(funcId);
   if (name === undefined || funcId <= 0) env.fail(`invalid func ${funcIdName(funcId)}#${funcId}`, "EINVAL");
-  const allowed = env.progType ? env.progType.helpers.has(name) : true;
+  const allowed = env.progType ? helpersFor(env.progType, env.options.attachType).has(name) : true;
   if (!allowed || !helper) env.fail(`program of this type cannot use helper ${funcIdName(funcId)}#${funcId}`, "EINVAL");
+  // fn->allowed and fn->might_sleep, checked before the arguments.
+  if (funcId === FUNC_D_PATH && !dPathAllowed(env)) env.fail("helper call is not allowed in probe", "EINVAL");
+  if (MIGHT_SLEEP.has(funcId) && !env.options.sleepable) env.fail("helper call might sleep in a non-sleepable prog", "EINVAL");
   const proto = helper.proto;
   if (!proto) env.fail(`no prototype known for helper ${funcIdName(funcId)}#${funcId}; cannot verify the call`, "EINVAL");
   const meta: CallMeta = {
@@ -507,6 +538,12 @@ export function checkHelperCall(env: Env, insn: Instruction, insnIdx: number): n
 
   let next = insnIdx + 1;
   switch (funcId) {
+    case FUNC_GET_FUNC_IP:
+      // check_get_func_ip: only programs with a trampoline know the traced function's address.
+      if (env.progType?.name === "tracing" && env.options.attachType === "trace_raw_tp") {
+        env.fail(`func ${funcIdName(funcId)}#${funcId} supported only for fentry/fexit/fmod_ret programs`, "ENOTSUPP");
+      }
+      break;
     case FUNC_TAIL_CALL:
       checkResourceLeak(env, true, "tail_call");
       break;
@@ -559,6 +596,15 @@ export function checkHelperCall(env: Env, insn: Instruction, insnIdx: number): n
       r0.type = PTR_TO_MEM | (retFlag & (F_MAYBE_NULL | MEM_RINGBUF | MEM_RDONLY));
       r0.memSize = meta.memSize;
       break;
+    case RET_PTR_TO_BTF_ID: {
+      const id = helperRetBtfId(env.options.tracing, funcId);
+      if (id < 0) env.fail(`helper ${funcIdName(funcId)}#${funcId} returns a kernel object this verifier has no BTF for`, "EINVAL");
+      markRegUnknown(r0);
+      markRegKnownZero(r0);
+      r0.type = PTR_TO_BTF_ID | (retFlag & (F_MAYBE_NULL | PTR_TRUSTED | MEM_RCU));
+      r0.memSize = id;
+      break;
+    }
     case RET_PTR_TO_SOCKET:
     case RET_PTR_TO_TCP_SOCK:
     case RET_PTR_TO_SOCK_COMMON: {
@@ -744,7 +790,7 @@ function widenImpreciseScalars(old: VState, cur: VState): void {
     for (let i = 0; i < 11; i++) maybeWidenReg(fo.regs[i]!, fc.regs[i]!, ids);
     const n = Math.min(fo.stack.length, fc.stack.length);
     for (let i = 0; i < n; i++) {
-      if (fo.stack[i]!.types[BPF_REG_SIZE - 1] !== STACK_SPILL || fc.stack[i]!.types[BPF_REG_SIZE - 1] !== STACK_SPILL) continue;
+      if (slotType(fo.stack[i]!, BPF_REG_SIZE - 1) !== STACK_SPILL || slotType(fc.stack[i]!, BPF_REG_SIZE - 1) !== STACK_SPILL) continue;
       maybeWidenReg(fo.stack[i]!.spilled, fc.stack[i]!.spilled, ids);
     }
   }
@@ -776,7 +822,7 @@ export function checkReturnCode(env: Env): void {
     if (reg.type !== SCALAR_VALUE) env.fail(`At subprogram exit the register R0 is not a scalar value (${regTypeStr(reg.type)})`, "EINVAL");
     return;
   }
-  const range = env.progType?.returnRange;
+  const range = env.progType ? returnRangeFor(env.progType, env.options.attachType) : undefined;
   if (!range) return;
   let [lo, hi] = range;
   if (env.progType?.name === "cgroup_skb" && env.options.attachType === "cgroup_inet_egress") [lo, hi] = [0, 3];

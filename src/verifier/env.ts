@@ -6,6 +6,7 @@
 import type { Instruction } from "../isa/instruction.js";
 import type { ProgramTypeSpec } from "../progtypes/types.js";
 import { markRegUnknown } from "./bounds.js";
+import type { TracingTarget } from "./btf-access.js";
 import type { ProgramInfo } from "./cfg.js";
 import { Scratch, VerifierLog } from "./log.js";
 import type { Hist } from "./precision.js";
@@ -58,6 +59,10 @@ export interface EnvOptions {
   /** True when the program carries BTF func_info (needed for callbacks). */
   hasFuncInfo: boolean;
   gplCompatible: boolean;
+  /** BPF_PROG_TYPE_TRACING: the attach target and the kernel BTF it lives in. */
+  tracing?: TracingTarget;
+  /** BPF_F_SLEEPABLE (fentry.s …): may call helpers that sleep, runs outside RCU read sections. */
+  sleepable?: boolean;
 }
 
 export class Env {

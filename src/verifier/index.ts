@@ -11,9 +11,12 @@ import type { Instruction, SourceLocation } from "../isa/instruction.js";
 import * as O from "../isa/opcodes.js";
 import { programType } from "../progtypes/index.js";
 import type { ProgramTypeSpec } from "../progtypes/types.js";
+import type { Btf } from "../btf/types.js";
+import { btfTypeName, resolveTracingTarget, tracingTargetById, type TracingTarget } from "./btf-access.js";
 import { analyzeProgram } from "./cfg.js";
 import { Env, VerifyError, type HelperInfo } from "./env.js";
 import { hintFor } from "./hints.js";
+import { setBtfTypeNamer } from "./log.js";
 import { Checker } from "./main.js";
 import { ARG_DONTCARE, BUILTIN_PROTOS, parseProto } from "./protos.js";
 import type { MapDesc } from "./types.js";
@@ -50,6 +53,20 @@ export interface VerifyProgram {
   /** Helper definitions whose prototypes override the built-in table. */
   helpers?: HelperRegistry | readonly HelperDef[];
   attachType?: string;
+  /**
+   * Tracing programs (fentry/fexit/fmod_ret/tp_btf): the attach target as the section names it
+   * ("tcp_connect", "sched_switch"), resolved in `kernelBtf` as libbpf does …
+   */
+  attachTo?: string;
+  /** … or directly the attach_btf_id in `kernelBtf` (the FUNC, or the btf_trace_* typedef). */
+  attachBtfId?: number;
+  /**
+   * The kernel's BTF (vmlinux): the types a tracing program's context and PTR_TO_BTF_ID registers
+   * are walked over. The Node edge passes /sys/kernel/btf/vmlinux; the verifier never reads files.
+   */
+  kernelBtf?: Btf;
+  /** Loaded with BPF_F_SLEEPABLE (sections fentry.s/, tp_btf.s/ …). */
+  sleepable?: boolean;
   /** The program has BTF func_info (required by the kernel for callbacks). Default: false. */
   hasFuncInfo?: boolean;
   license?: string;
@@ -160,6 +177,29 @@ export function verify(program: VerifyProgram, options: VerifyOptions = {}): Ver
     return { ok: false, log: "", error: { pc: 0, message, lines: [message], errno: "E2BIG", hint: "The kernel refuses such programs before verifying them (E2BIG, no log)." }, stats: emptyStats };
   }
 
+  let tracing: TracingTarget | undefined;
+  if (spec.name === "tracing") {
+    const fail = (message: string, errno: string, hint: string): VerifyResult => ({
+      ok: false,
+      log: logLevel ? `${message}\n` : "",
+      error: { pc: 0, message, lines: [message], errno, hint },
+      stats: emptyStats,
+    });
+    const attachType = program.attachType ?? "trace_fentry";
+    if (program.attachBtfId === undefined && program.attachTo === undefined) {
+      return fail("Tracing programs must provide btf_id", "EINVAL", "Name the attach target in the section (fentry/<function>, tp_btf/<tracepoint>).");
+    }
+    if (!program.kernelBtf) {
+      return fail("tracing programs need the kernel's BTF to be verified (pass kernelBtf)", "EINVAL", "Verify on a host with /sys/kernel/btf/vmlinux, or pass that BTF in.");
+    }
+    const t =
+      program.attachBtfId !== undefined
+        ? tracingTargetById(program.kernelBtf, attachType, program.attachBtfId)
+        : resolveTracingTarget(program.kernelBtf, attachType, program.attachTo!);
+    if ("error" in t) return fail(t.error, t.code, "The attach target must exist in this kernel's BTF with the right kind.");
+    tracing = t;
+  }
+
   const helpers = helperTable(program.helpers);
   const helperParams = (id: number): number | undefined => {
     const proto = helpers.get(id)?.proto;
@@ -206,6 +246,8 @@ export function verify(program: VerifyProgram, options: VerifyOptions = {}): Ver
       attachType: program.attachType,
       hasFuncInfo: program.hasFuncInfo === true,
       gplCompatible: true,
+      ...(tracing ? { tracing } : {}),
+      sleepable: program.sleepable === true,
     },
     spec,
     maps,
@@ -217,6 +259,8 @@ export function verify(program: VerifyProgram, options: VerifyOptions = {}): Ver
     for (let s = 1; s < info.subprogStarts.length - 1; s++) env.verbose(`func#${s} @${info.subprogStarts[s]}\n`);
   }
   let error: VerifierErrorInfo | undefined;
+  const btf = tracing?.btf;
+  setBtfTypeNamer(btf ? (id) => btfTypeName(btf, id) : undefined);
   try {
     new Checker(env).run();
     if (logLevel < 2) env.log.reset(0);
@@ -225,6 +269,8 @@ export function verify(program: VerifyProgram, options: VerifyOptions = {}): Ver
     const lines = env.errLines.length ? env.errLines : [e.message];
     const message = lines[lines.length - 1]!;
     error = { pc: env.insnIdx, message, lines, errno: e.errno, hint: hintFor(lines[0]!), source: sourceOf(insns, env.insnIdx) };
+  } finally {
+    setBtfTypeNamer(undefined);
   }
   env.verbose(summary(env));
   return {

@@ -53,6 +53,7 @@ import {
   type VState,
   baseScalarId,
   hasAddConst,
+  slotType,
 } from "./types.js";
 
 const AT_PKT_END = -1;
@@ -246,7 +247,7 @@ function linkedScalars(st: VState, id1: number, id2: number): number[] | null {
     for (let i = 0; i < fr.stack.length && i < 64; i++) {
       const slot = fr.stack[i]!;
       const r = slot.spilled;
-      if (slot.types[7] === 1 && r.type === SCALAR_VALUE && r.id && (baseScalarId(r.id) === id1 || baseScalarId(r.id) === id2)) {
+      if (slotType(slot, 7) === 1 && r.type === SCALAR_VALUE && r.id && (baseScalarId(r.id) === id1 || baseScalarId(r.id) === id2)) {
         out.push(f * 128 + 16 + i);
       }
     }

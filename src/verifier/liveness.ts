@@ -12,7 +12,7 @@
 import * as O from "../isa/opcodes.js";
 import { markRegNotInit } from "./bounds.js";
 import { CALLBACK_HELPERS, type ProgramInfo } from "./cfg.js";
-import { STACK_INVALID, type VState } from "./types.js";
+import { STACK_INVALID, slotFill, type VState } from "./types.js";
 
 const MAX_FRAMES = 8;
 // Per instruction, per frame: may_read, must_write, must_write_acc, live_before (lo, hi each).
@@ -398,7 +398,7 @@ export class StackLiveness {
         if (alive) continue;
         const slot = frame.stack[spi]!;
         markRegNotInit(slot.spilled);
-        slot.types.fill(STACK_INVALID);
+        slot.types = slotFill(STACK_INVALID);
       }
     }
   }

@@ -11,6 +11,7 @@ import {
   BPF_REG_SIZE,
   CONST_PTR_TO_MAP,
   NOT_INIT,
+  PTR_TO_BTF_ID,
   PTR_TO_MAP_KEY,
   PTR_TO_MAP_VALUE,
   PTR_TO_MEM,
@@ -26,6 +27,7 @@ import {
   type VState,
   baseScalarId,
   hasAddConst,
+  slotType,
 } from "./types.js";
 
 const SLOT_CHAR = ["?", "r", "m", "0", "d", "i"];
@@ -77,6 +79,16 @@ function scalarRanges(r: Reg): string[] {
   return out;
 }
 
+/**
+ * Names of kernel BTF types for PTR_TO_BTF_ID registers ("ptr_sock()"): set by the verification
+ * that is running (verify() is synchronous, so one at a time).
+ */
+let btfTypeNamer: ((id: number) => string) | undefined;
+
+export function setBtfTypeNamer(namer: ((id: number) => string) | undefined): void {
+  btfTypeNamer = namer;
+}
+
 /** print_reg_state: "ctx()", "fp-8", "scalar(smin=…)", "map_value(map=m,ks=4,vs=8,off=4)", "5". */
 export function formatReg(r: Reg, frameno: number): string {
   const t = r.type;
@@ -87,6 +99,7 @@ export function formatReg(r: Reg, frameno: number): string {
     if (frameno !== r.frameno) s += `[${r.frameno}]`;
     if (tnumIsConst(r.varOff)) return s + snum(BigInt.asIntN(64, r.varOff.value) + BigInt(r.off));
   }
+  if (baseType(t) === PTR_TO_BTF_ID) s += btfTypeNamer?.(r.memSize) ?? "";
   const parts: string[] = [];
   if (r.id) {
     let idStr = `id=${baseScalarId(r.id)}`;
@@ -115,24 +128,37 @@ export function formatReg(r: Reg, frameno: number): string {
 /** Scratch marks: which registers and stack slots changed since the last state print. */
 export class Scratch {
   regs = 0;
-  stack = 0n;
+  // Stack slot bits 0–31 and 32–63 as plain numbers (marked on every stack access, so no BigInt
+  // allocation); `over` records marks of slots past 63, which only any() sees.
+  private stackLo = 0;
+  private stackHi = 0;
+  private over = false;
   markReg(i: number): void {
     this.regs |= 1 << i;
   }
   markSlot(spi: number): void {
-    this.stack |= 1n << BigInt(spi);
+    if (spi < 32) this.stackLo |= 1 << spi;
+    else if (spi < 64) this.stackHi |= 1 << (spi - 32);
+    else this.over = true;
+  }
+  /** Slot spi is marked (slots past 63 read bit 63). */
+  hasSlot(spi: number): boolean {
+    const i = Math.min(spi, 63);
+    return i < 32 ? (this.stackLo & (1 << i)) !== 0 : (this.stackHi & (1 << (i - 32))) !== 0;
   }
   markAll(): void {
     this.regs = 0x7ff;
-    this.stack = (1n << 64n) - 1n;
+    this.stackLo = this.stackHi = -1;
   }
   clean(): void {
     this.regs = 0;
-    this.stack = 0n;
+    this.stackLo = this.stackHi = 0;
+    this.over = false;
   }
   any(): boolean {
-    return this.regs !== 0 || this.stack !== 0n;
+    return this.regs !== 0 || this.stackLo !== 0 || this.stackHi !== 0 || this.over;
   }
+}
 }
 
 /** print_verifier_state for one frame of a state (text without the trailing newline). */
@@ -148,19 +174,19 @@ export function formatFrame(s: VState, frameno: number, all: boolean, scratch?: 
     out += ` R${i}=${formatReg(r, f.frameno)}`;
   }
   for (let i = 0; i < f.stack.length; i++) {
-    if (!all && !(scratch!.stack & (1n << BigInt(Math.min(i, 63))))) continue;
+    if (!all && !scratch!.hasSlot(i)) continue;
     const slot = f.stack[i]!;
     let valid = false;
     let types = "";
     for (let j = 0; j < BPF_REG_SIZE; j++) {
-      if (slot.types[j] !== 0) valid = true;
-      types += SLOT_CHAR[slot.types[j]!] ?? "?";
+      if (slotType(slot, j) !== 0) valid = true;
+      types += SLOT_CHAR[slotType(slot, j)] ?? "?";
     }
     if (!valid) continue;
     const off = (-i - 1) * BPF_REG_SIZE;
-    if (slot.types[BPF_REG_SIZE - 1] === STACK_SPILL) {
+    if (slotType(slot, BPF_REG_SIZE - 1) === STACK_SPILL) {
       let j = 0;
-      while (j < BPF_REG_SIZE && slot.types[j] !== STACK_SPILL) j++;
+      while (j < BPF_REG_SIZE && slotType(slot, j) !== STACK_SPILL) j++;
       out += ` fp${off}=${types.slice(0, j)}${formatReg(slot.spilled, f.frameno)}`;
     } else {
       out += ` fp${off}=${types}`;

@@ -146,6 +146,8 @@ export class Checker {
     return this.env.explored;
   }
   private doPrintState = false;
+  /** Registers live before pc (compute_live_registers); one closure, not one per prune point. */
+  private readonly liveAt = (pc: number): number => this.env.info.liveBefore[pc]!;
 
   constructor(private readonly env: Env) {}
 
@@ -189,7 +191,7 @@ export class Checker {
         env.fail(`BPF program is too large. Processed ${env.insnProcessed} insn`, "E2BIG");
       }
       env.cur.insnIdx = env.insnIdx;
-      env.errLines = [];
+      if (env.errLines.length) env.errLines = [];
       let next: number;
       if (env.info.prunePoint[env.insnIdx] && this.isStateVisited(env.insnIdx)) {
         if (env.log.enabled) {
@@ -392,7 +394,7 @@ export class Checker {
       list = [];
       this.explored.set(insnIdx, list);
     }
-    const live = (pc: number): number => env.info.liveBefore[pc]!;
+    const live = this.liveAt;
     // clean_live_states: finished checkpoints here forget their dead stack slots.
     for (const sl of list) {
       const st = sl.state;
@@ -401,7 +403,9 @@ export class Checker {
     }
     const callsCallback = isCallbackCall(env.info.slots[insnIdx]!);
     let statesCnt = 0;
-    for (let i = 0; i < list.length; i++) {
+    // Newest first, as the kernel's list_add at the head: which states hit first decides which
+    // ones the miss counter keeps, and so how much later paths are pruned.
+    for (let i = list.length - 1; i >= 0; i--) {
       const sl = list[i]!;
       statesCnt++;
       if (sl.state.branches > 0) {
@@ -422,11 +426,12 @@ export class Checker {
         propagatePrecision(env, sl.state, live);
         return true;
       }
-      sl.miss++;
+      // A miss counts only when a new state will be added: otherwise loop iterations would evict
+      // the states recorded earlier (the kernel's rule).
+      if (addNew) sl.miss++;
       const k = forceNew && sl.state.branches > 0 ? 64 : 3;
       if (sl.miss > sl.hit * k + k) {
         list.splice(i, 1);
-        i--;
         env.peakStates--;
       }
     }

@@ -16,6 +16,7 @@ import {
   regWidth,
   S64_MIN,
 } from "./bounds.js";
+import { checkPtrToBtfAccess, markCtxLoad, tracingCtxAccess } from "./btf-access.js";
 import type { Env } from "./env.js";
 import { allocatedStack, growStack, isSpilledReg, isSpilledScalarReg } from "./state.js";
 import { markChainPrecision } from "./precision.js";
@@ -40,6 +41,8 @@ import {
   PTR_TO_STACK,
   PTR_TO_TCP_SOCK,
   PTR_TO_XDP_SOCK,
+  PTR_TO_BTF_ID,
+  PTR_UNTRUSTED,
   SCALAR_VALUE,
   STACK_INVALID,
   STACK_MISC,
@@ -51,6 +54,8 @@ import {
   type Reg,
   type StackSlot,
   hasAddConst,
+  setSlotType,
+  slotType,
 } from "./types.js";
 
 export const BPF_MAX_VAR_OFF = 1n << 29n;
@@ -72,17 +77,17 @@ function isSpillableRegtype(t: number): boolean {
 }
 
 function scrubSpilledSlot(slot: StackSlot, j: number): void {
-  if (slot.types[j] !== STACK_INVALID) slot.types[j] = STACK_MISC;
+  if (slotType(slot, j) !== STACK_INVALID) setSlotType(slot, j, STACK_MISC);
 }
 
 function markStackSlotMisc(env: Env, slot: StackSlot, j: number): void {
-  if (slot.types[j] === STACK_ZERO) return;
-  if (env.allowPtrLeaks && slot.types[j] === STACK_INVALID) return;
-  slot.types[j] = STACK_MISC;
+  if (slotType(slot, j) === STACK_ZERO) return;
+  if (env.allowPtrLeaks && slotType(slot, j) === STACK_INVALID) return;
+  setSlotType(slot, j, STACK_MISC);
 }
 
 function isStackSlotSpecial(slot: StackSlot): boolean {
-  return slot.types[BPF_REG_SIZE - 1] === STACK_SPILL;
+  return slotType(slot, BPF_REG_SIZE - 1) === STACK_SPILL;
 }
 
 /** A tnum as the alignment messages print it: a constant as its value, otherwise (value; mask). */
@@ -286,7 +291,7 @@ function saveRegisterState(env: Env, state: FuncState, spi: number, reg: Reg, si
   const slot = state.stack[spi]!;
   slot.spilled = copyReg(reg);
   let i = BPF_REG_SIZE;
-  for (; i > BPF_REG_SIZE - size; i--) slot.types[i - 1] = STACK_SPILL;
+  for (; i > BPF_REG_SIZE - size; i--) setSlotType(slot, i - 1, STACK_SPILL);
   for (; i; i--) markStackSlotMisc(env, slot, i - 1);
 }
 
@@ -339,7 +344,7 @@ function checkStackWriteFixedOff(env: Env, state: FuncState, off: number, size: 
       type = STACK_ZERO;
       if (reg) markChainPrecision(env, valueRegno);
     }
-    for (let i = 0; i < size; i++) slot.types[(slotIdx - i) % BPF_REG_SIZE] = type;
+    for (let i = 0; i < size; i++) setSlotType(slot, (slotIdx - i) % BPF_REG_SIZE, type);
   }
   // Only whole, aligned slots count as written (check_stack_write_fixed_off).
   if (off % BPF_REG_SIZE === 0 && size === BPF_REG_SIZE) env.liveness.markWrite(state.frameno, spi);
@@ -358,7 +363,7 @@ function checkStackWriteVarOff(env: Env, state: FuncState, ptrRegno: number, off
     const slot = state.stack[spi]!;
     const j = slotIdx % BPF_REG_SIZE;
     env.scratch.markSlot(spi);
-    const t = slot.types[j]!;
+    const t = slotType(slot, j);
     if (!env.allowPtrLeaks && t !== STACK_MISC && t !== STACK_ZERO) {
       env.fail(`spilled ptr in range of var-offset stack write; insn ${insnIdx}, ptr off: ${i}`, "EINVAL");
     }
@@ -372,7 +377,7 @@ function checkStackWriteVarOff(env: Env, state: FuncState, ptrRegno: number, off
     if (t === STACK_INVALID && !env.allowPtrLeaks) {
       env.fail(`uninit stack in range of var-offset write prohibited for !root; insn ${insnIdx}, off: ${i}`, "EINVAL");
     }
-    slot.types[j] = nt;
+    setSlotType(slot, j, nt);
   }
 }
 
@@ -382,7 +387,7 @@ function markRegStackRead(env: Env, ptrState: FuncState, minOff: number, maxOff:
     const slotIdx = -i - 1;
     const spi = Math.floor(slotIdx / BPF_REG_SIZE);
     env.scratch.markSlot(spi);
-    if (ptrState.stack[spi]!.types[slotIdx % BPF_REG_SIZE] !== STACK_ZERO) break;
+    if (slotType(ptrState.stack[spi]!, slotIdx % BPF_REG_SIZE) !== STACK_ZERO) break;
     zeros++;
   }
   const dst = env.regs[dstRegno]!;
@@ -396,7 +401,6 @@ function checkStackReadFixedOff(env: Env, regState: FuncState, off: number, size
   const slotIdx = -off - 1;
   const spi = Math.floor(slotIdx / BPF_REG_SIZE);
   const slot = regState.stack[spi]!;
-  const stype = slot.types;
   const reg = slot.spilled;
   env.scratch.markSlot(spi);
   env.liveness.markRead(env.cur, regState.frameno, env.insnIdx, spi);
@@ -406,7 +410,7 @@ function checkStackReadFixedOff(env: Env, regState: FuncState, off: number, size
   }
   if (isSpilledReg(slot)) {
     let spillSize = 1;
-    for (let i = BPF_REG_SIZE - 1; i > 0 && stype[i - 1] === STACK_SPILL; i--) spillSize++;
+    for (let i = BPF_REG_SIZE - 1; i > 0 && slotType(slot, i - 1) === STACK_SPILL; i--) spillSize++;
     if (size !== BPF_REG_SIZE || spillSize !== BPF_REG_SIZE) {
       if (reg.type !== SCALAR_VALUE) env.fail("invalid size of register fill");
       if (dstRegno < 0) return;
@@ -418,7 +422,7 @@ function checkStackReadFixedOff(env: Env, regState: FuncState, off: number, size
         let spillCnt = 0;
         let zeroCnt = 0;
         for (let i = 0; i < size; i++) {
-          const t = stype[(slotIdx - i) % BPF_REG_SIZE];
+          const t = slotType(slot, (slotIdx - i) % BPF_REG_SIZE);
           if (t === STACK_SPILL) {
             spillCnt++;
             continue;
@@ -444,7 +448,7 @@ function checkStackReadFixedOff(env: Env, regState: FuncState, off: number, size
     }
   } else {
     for (let i = 0; i < size; i++) {
-      const t = stype[(slotIdx - i) % BPF_REG_SIZE];
+      const t = slotType(slot, (slotIdx - i) % BPF_REG_SIZE);
       if (t === STACK_MISC || t === STACK_ZERO) continue;
       if (t === STACK_INVALID && env.allowPtrLeaks) continue;
       env.fail(`invalid read from stack off ${off}+${i} size ${size}`);
@@ -519,14 +523,14 @@ export function checkStackRangeInitialized(env: Env, regno: number, off: number,
     if (allocatedStack(state) <= slotIdx) env.fail("allocated_stack too small", "EFAULT");
     const slot = state.stack[spi]!;
     const j = slotIdx % BPF_REG_SIZE;
-    const t = slot.types[j];
+    const t = slotType(slot, j);
     // Reading any byte of a slot marks the whole slot read (check_stack_range_initialized).
     if (t === STACK_MISC) {
       env.liveness.markRead(env.cur, reg.frameno, env.insnIdx, spi);
       continue;
     }
     if (t === STACK_ZERO || (t === STACK_INVALID && env.allowPtrLeaks)) {
-      if (clobber) slot.types[j] = STACK_MISC;
+      if (clobber) setSlotType(slot, j, STACK_MISC);
       env.liveness.markRead(env.cur, reg.frameno, env.insnIdx, spi);
       continue;
     }
@@ -569,6 +573,10 @@ function ctxRegType(t: CtxRegType): number {
       return PTR_TO_PACKET_META;
     case "PTR_TO_SOCK_COMMON_OR_NULL":
       return PTR_TO_SOCK_COMMON | PTR_MAYBE_NULL;
+    case "PTR_TO_SOCKET":
+      return PTR_TO_SOCKET;
+    case "PTR_TO_SOCKET_OR_NULL":
+      return PTR_TO_SOCKET | PTR_MAYBE_NULL;
     default:
       return SCALAR_VALUE;
   }
@@ -606,22 +614,34 @@ export function checkMemAccess(env: Env, a: MemAccess): void {
     if (t & PTR_MAYBE_NULL) env.fail(`R${regno} invalid mem access '${regTypeStr(t)}'`);
     if (access === "write" && rdonly) env.fail(`R${regno} cannot write into ${regTypeStr(t)}`);
     if (access === "write" && valueRegno >= 0 && env.isPointerValue(valueRegno)) env.fail(`R${valueRegno} leaks addr into mem`);
-    checkMemRegionAccess(env, regno, off, size, reg.memSize, false);
+    // rdonly_untrusted_mem (a pointer to a scalar walked from a kernel struct) is read with
+    // faulting loads: no bounds to check.
+    if (!(rdonly && t & PTR_UNTRUSTED)) checkMemRegionAccess(env, regno, off, size, reg.memSize, false);
     if (value && (access === "read" || rdonly)) markRegUnknown(value);
   } else if (t === PTR_TO_CTX) {
     if (access === "write" && valueRegno >= 0 && env.isPointerValue(valueRegno)) env.fail(`R${valueRegno} leaks addr into ctx`);
     checkPtrOffReg(env, reg, regno, false);
-    const rt = checkCtxAccess(env, off, size, access, a.isLdsx);
-    if (access === "read" && value) {
-      const rtype = ctxRegType(rt);
-      if (rtype === SCALAR_VALUE) markRegUnknown(value);
-      else {
-        markRegUnknown(value);
-        markRegKnownZero(value);
-        if (rtype & PTR_MAYBE_NULL) value.id = env.newId();
+    const tracing = env.options.tracing;
+    if (tracing) {
+      // BPF_PROG_TYPE_TRACING: the context is the target function's arguments (btf_ctx_access).
+      const r = tracingCtxAccess(env, tracing, off, size, access === "write");
+      env.maxCtxOffset = Math.max(env.maxCtxOffset, off + size);
+      if (access === "read" && value) markCtxLoad(env, value, r);
+    } else {
+      const rt = checkCtxAccess(env, off, size, access, a.isLdsx);
+      if (access === "read" && value) {
+        const rtype = ctxRegType(rt);
+        if (rtype === SCALAR_VALUE) markRegUnknown(value);
+        else {
+          markRegUnknown(value);
+          markRegKnownZero(value);
+          if (rtype & PTR_MAYBE_NULL) value.id = env.newId();
+        }
+        value.type = rtype;
       }
-      value.type = rtype;
     }
+  } else if (baseType(t) === PTR_TO_BTF_ID && !(t & PTR_MAYBE_NULL)) {
+    checkPtrToBtfAccess(env, env.options.tracing, regno, off, size, access === "write", access === "read" ? valueRegno : -1);
   } else if (t === PTR_TO_STACK) {
     checkStackAccessWithinBounds(env, regno, off, size, access);
     if (access === "read") checkStackRead(env, regno, off, size, valueRegno);
@@ -661,6 +681,7 @@ export function mayAccessDirectPktData(env: Env): boolean {
   switch (name) {
     case "socket_filter":
     case "cgroup_skb":
+    case "sock_ops":
       return false;
     default:
       return true;

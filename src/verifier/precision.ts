@@ -15,7 +15,7 @@
 import * as O from "../isa/opcodes.js";
 import { CALLBACK_HELPERS } from "./cfg.js";
 import type { Env } from "./env.js";
-import { BPF_REG_SIZE, MAX_CALL_FRAMES, SCALAR_VALUE, STACK_SPILL, type VState } from "./types.js";
+import { BPF_REG_SIZE, MAX_CALL_FRAMES, SCALAR_VALUE, STACK_SPILL, slotType, type VState } from "./types.js";
 
 /** One processed instruction of a path (the kernel's jmp history, kept for every instruction). */
 export interface Hist {
@@ -208,7 +208,7 @@ export function markAllScalarsPrecise(st: VState): void {
     for (let f = 0; f <= s.curframe; f++) {
       const fr = s.frames[f]!;
       for (const r of fr.regs) if (r.type === SCALAR_VALUE) r.precise = true;
-      for (const slot of fr.stack) if (slot.types[BPF_REG_SIZE - 1] === STACK_SPILL && slot.spilled.type === SCALAR_VALUE) slot.spilled.precise = true;
+      for (const slot of fr.stack) if (slotType(slot, BPF_REG_SIZE - 1) === STACK_SPILL && slot.spilled.type === SCALAR_VALUE) slot.spilled.precise = true;
     }
   }
 }
@@ -253,7 +253,7 @@ function walk(env: Env, skipFirst: boolean): void {
       for (let i = 0; i < MAX_SLOTS; i++) {
         if (!bt.isSlot(fr, i)) continue;
         const slot = func.stack[i];
-        if (!slot || slot.types[BPF_REG_SIZE - 1] !== STACK_SPILL || slot.spilled.type !== SCALAR_VALUE || slot.spilled.precise) {
+        if (!slot || slotType(slot, BPF_REG_SIZE - 1) !== STACK_SPILL || slot.spilled.type !== SCALAR_VALUE || slot.spilled.precise) {
           bt.clearSlot(fr, i);
           continue;
         }
@@ -305,7 +305,7 @@ export function propagatePrecision(env: Env, old: VState, liveAt: (pc: number) =
     }
     for (let i = 0; i < f.stack.length && i < MAX_SLOTS; i++) {
       const slot = f.stack[i]!;
-      if (slot.types[BPF_REG_SIZE - 1] !== STACK_SPILL || slot.spilled.type !== SCALAR_VALUE || !slot.spilled.precise) continue;
+      if (slotType(slot, BPF_REG_SIZE - 1) !== STACK_SPILL || slot.spilled.type !== SCALAR_VALUE || !slot.spilled.precise) continue;
       bt.setSlot(fr, i);
     }
   }

@@ -42,6 +42,8 @@ export const F_WRITE = 1 << 18;
 export const F_RELEASE = 1 << 19;
 export const F_FIXED_SIZE = 1 << 20;
 export const F_ALLOC = 1 << 16;
+/** PTR_TRUSTED (return types: RET_PTR_TO_BTF_ID_TRUSTED). */
+export const F_TRUSTED = 1 << 15;
 
 export const argBase = (a: number): number => a & 0xff;
 
@@ -111,6 +113,7 @@ const FLAG_NAMES: Record<string, number> = {
   MEM_FIXED_SIZE: F_FIXED_SIZE,
   MEM_ALLOC: F_ALLOC,
   MEM_ALIGNED: 0,
+  PTR_TRUSTED: F_TRUSTED,
 };
 
 const RET_NAMES: Record<string, number> = {
@@ -130,7 +133,7 @@ const RET_NAMES: Record<string, number> = {
   RET_PTR_TO_RINGBUF_MEM_OR_NULL: RET_PTR_TO_MEM | F_RINGBUF | F_MAYBE_NULL,
   RET_PTR_TO_DYNPTR_MEM_OR_NULL: RET_PTR_TO_MEM | F_MAYBE_NULL,
   RET_PTR_TO_BTF_ID_OR_NULL: RET_PTR_TO_BTF_ID | F_MAYBE_NULL,
-  RET_PTR_TO_BTF_ID_TRUSTED: RET_PTR_TO_BTF_ID,
+  RET_PTR_TO_BTF_ID_TRUSTED: RET_PTR_TO_BTF_ID | F_TRUSTED,
 };
 
 function parseWith(names: Record<string, number>, text: string): number | undefined {
@@ -223,15 +226,22 @@ export const BUILTIN_PROTOS: Readonly<Record<number, HelperProto>> = {
   46: p(INT, CTX),
   47: p(INT, CTX),
   48: p(INT, CTX, ANY),
+  // bpf_setsockopt / bpf_getsockopt as sock_ops, cgroup_sock_addr … declare them (ctx first).
+  49: p(INT, CTX, ANY, ANY, ROMEM, SIZE),
   50: p(INT, CTX, ANY, ANY, ANY),
   51: p(INT, MAP, ANY, ANY),
+  53: p(INT, CTX, MAP, KEY, ANY), // sock_map_update (sock_ops)
   54: p(INT, CTX, ANY),
   55: p(INT, MAP, ANY, UNINIT, SIZE),
   56: p(INT, CTX, UNINIT, SIZE),
+  57: p(INT, CTX, ANY, ANY, UNINIT, SIZE), // getsockopt
+  59: p(INT, CTX, ANY), // sock_ops_cb_flags_set
+  64: p(INT, CTX, ROMEM, SIZE), // bind (cgroup/connect4, connect6)
   65: p(INT, CTX, ANY),
   67: p(INT, CTX, UNINIT, SIZE0, ANY),
   68: p(INT, CTX, ANY, UNINIT, SIZE, ANY),
   69: p(INT, CTX, "ARG_PTR_TO_MEM", SIZE, ANY),
+  70: p(INT, CTX, MAP, KEY, ANY), // sock_hash_update (sock_ops)
   80: p(INT),
   81: p(INT, MAP, ANY),
   87: p(INT, MAP, VAL, ANY),
@@ -239,17 +249,23 @@ export const BUILTIN_PROTOS: Readonly<Record<number, HelperProto>> = {
   89: p(INT, MAP, "ARG_PTR_TO_UNINIT_MAP_VALUE"),
   93: p(VOID, "ARG_PTR_TO_SPIN_LOCK"),
   94: p(VOID, "ARG_PTR_TO_SPIN_LOCK"),
+  96: p("RET_PTR_TO_TCP_SOCK_OR_NULL", "ARG_PTR_TO_SOCK_COMMON"), // tcp_sock
   112: p(INT, UNINIT, SIZE0, ANY),
   113: p(INT, UNINIT, SIZE0, ANY),
   114: p(INT, UNINIT, SIZE0, ANY),
   115: p(INT, UNINIT, SIZE0, ANY),
   118: p(INT),
   125: p(INT),
+  122: p(INT, "ARG_PTR_TO_CTX_OR_NULL"), // get_netns_cookie (the sock_ops / sock / sock_addr / sockopt variants)
   130: p(INT, MAP, ROMEM, SIZE0, ANY),
   131: p("RET_PTR_TO_RINGBUF_MEM_OR_NULL", MAP, "ARG_CONST_ALLOC_SIZE_OR_ZERO", ANY),
   132: p(VOID, "ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE", ANY),
   133: p(VOID, "ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE", ANY),
   134: p(INT, MAP, ANY),
+  // TCP header options from sock_ops: load_hdr_opt, store_hdr_opt, reserve_hdr_opt.
+  142: p(INT, CTX, "ARG_PTR_TO_MEM | MEM_WRITE", SIZE, ANY),
+  143: p(INT, CTX, ROMEM, SIZE, ANY),
+  144: p(INT, CTX, ANY, ANY),
   149: p(INT, "ARG_PTR_TO_MEM | MEM_RDONLY", SIZE, "ARG_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RDONLY", SIZE0),
   160: p(INT),
   164: p(INT, MAP, "ARG_PTR_TO_FUNC", "ARG_PTR_TO_STACK_OR_NULL", ANY),
@@ -257,8 +273,23 @@ export const BUILTIN_PROTOS: Readonly<Record<number, HelperProto>> = {
   177: p(INT, "ARG_PTR_TO_MEM | MEM_RDONLY", SIZE, ANY),
   181: p(INT, ANY, "ARG_PTR_TO_FUNC", "ARG_PTR_TO_STACK_OR_NULL", ANY),
   182: p(INT, "ARG_PTR_TO_MEM | MEM_RDONLY", SIZE, "ARG_PTR_TO_CONST_STR"),
+  186: p(INT), // get_retval
+  187: p(INT, ANY), // set_retval
   195: p("RET_PTR_TO_MAP_VALUE_OR_NULL", MAP, KEY, ANY),
   208: p(INT),
+  // Tracing: BTF-typed sockets and tasks (the structs are in btf-access.ts's HELPER_BTF_IDS).
+  136: p("RET_PTR_TO_BTF_ID_OR_NULL", "ARG_PTR_TO_BTF_ID_SOCK_COMMON"),
+  137: p("RET_PTR_TO_BTF_ID_OR_NULL", "ARG_PTR_TO_BTF_ID_SOCK_COMMON"),
+  138: p("RET_PTR_TO_BTF_ID_OR_NULL", "ARG_PTR_TO_BTF_ID_SOCK_COMMON"),
+  139: p("RET_PTR_TO_BTF_ID_OR_NULL", "ARG_PTR_TO_BTF_ID_SOCK_COMMON"),
+  140: p("RET_PTR_TO_BTF_ID_OR_NULL", "ARG_PTR_TO_BTF_ID_SOCK_COMMON"),
+  141: p(INT, "ARG_PTR_TO_BTF_ID", UNINIT, SIZE0, ANY),
+  158: p("RET_PTR_TO_BTF_ID_TRUSTED"),
+  173: p(INT, CTX),
+  175: p("RET_PTR_TO_BTF_ID", "ARG_PTR_TO_BTF_ID"),
+  178: p("RET_PTR_TO_BTF_ID_OR_NULL", "ARG_PTR_TO_BTF_ID_SOCK_COMMON"),
+  185: p(INT, CTX),
+  196: p("RET_PTR_TO_BTF_ID_OR_NULL", "ARG_PTR_TO_BTF_ID_SOCK_COMMON"),
 };
 
 /** Helpers whose return value the verifier bounds (do_refine_retval_range). */

@@ -11,6 +11,7 @@ import {
   NOT_INIT,
   PTR_TO_MAP_KEY,
   PTR_TO_MAP_VALUE,
+  PTR_TO_BTF_ID,
   PTR_TO_MEM,
   PTR_TO_PACKET,
   PTR_TO_PACKET_META,
@@ -23,6 +24,8 @@ import {
   STACK_SPILL,
   STACK_ZERO,
   baseType,
+  slotFill,
+  slotType,
   type FuncState,
   type Reg,
   type StackSlot,
@@ -30,8 +33,16 @@ import {
   hasAddConst,
 } from "./types.js";
 
+/**
+ * The `spilled` register of every slot that holds no spill (byte 7 not STACK_SPILL). Such a
+ * register is never read, and the only writes it gets reset it to NOT_INIT, which leaves this
+ * one unchanged; so slots share it instead of allocating one each (a spill replaces it with a
+ * copy of its own, in save_register_state). Fewer objects per state copy: less GC.
+ */
+const NO_SPILL: Reg = newReg();
+
 export function newStackSlot(): StackSlot {
-  return { types: [0, 0, 0, 0, 0, 0, 0, 0], spilled: newReg() };
+  return { types: 0, spilled: NO_SPILL };
 }
 
 export function newFuncState(frameno: number, callsite: number, subprogno: number): FuncState {
@@ -71,7 +82,7 @@ export function copyFuncState(f: FuncState): FuncState {
   const stack: StackSlot[] = new Array<StackSlot>(from.length);
   for (let i = 0; i < from.length; i++) {
     const s = from[i]!;
-    stack[i] = { types: s.types.slice(), spilled: copyReg(s.spilled) };
+    stack[i] = { types: s.types, spilled: slotType(s, BPF_REG_SIZE - 1) === STACK_SPILL ? copyReg(s.spilled) : NO_SPILL };
   }
   return {
     regs,
@@ -115,7 +126,7 @@ export function growStack(f: FuncState, size: number): void {
 }
 
 export function isSpilledReg(slot: StackSlot): boolean {
-  return slot.types[BPF_REG_SIZE - 1] === STACK_SPILL;
+  return slotType(slot, BPF_REG_SIZE - 1) === STACK_SPILL;
 }
 
 export function isSpilledScalarReg(slot: StackSlot): boolean {
@@ -175,7 +186,7 @@ function sameHead(a: Reg, b: Reg): boolean {
   const t = baseType(a.type);
   if (t === PTR_TO_PACKET || t === PTR_TO_PACKET_META) return a.range === b.range;
   if (t === PTR_TO_MAP_VALUE || t === PTR_TO_MAP_KEY || t === CONST_PTR_TO_MAP) return a.map === b.map;
-  if (t === PTR_TO_MEM) return a.memSize === b.memSize;
+  if (t === PTR_TO_MEM || t === PTR_TO_BTF_ID) return a.memSize === b.memSize;
   return a.subprogno === b.subprogno;
 }
 
@@ -213,9 +224,14 @@ export function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: Exact, privileged
   if (old.type !== cur.type) return false;
   switch (baseType(old.type)) {
     case SCALAR_VALUE:
+      // An imprecise scalar of a checkpoint: no decision after it depended on its value. The
+      // answer is true whatever regs_exact says; it is still run when ids are involved, for the
+      // id pairs it records (without ids it has no effect, and its BigInt compares are skipped).
+      if (privileged && !old.precise && exact === "not_exact") {
+        if (old.id !== 0 || cur.id !== 0 || old.refObjId !== 0 || cur.refObjId !== 0) regsExact(old, cur, ids);
+        return true;
+      }
       if (regsExact(old, cur, ids)) return true;
-      // An imprecise scalar of a checkpoint: no decision after it depended on its value.
-      if (privileged && !old.precise && exact === "not_exact") return true;
       // A linked offset (BPF_ADD_CONST) must match in presence and value.
       if (hasAddConst(old.id) !== hasAddConst(cur.id)) return false;
       if (hasAddConst(old.id) && old.off !== cur.off) return false;
@@ -254,10 +270,16 @@ const UNBOUND: Reg = (() => {
   return r;
 })();
 
+const ALL_SPILL = slotFill(STACK_SPILL);
+const ALL_MISC = slotFill(STACK_MISC);
+
 function isStackAllMisc(slot: StackSlot, allowUninit: boolean): boolean {
+  const types = slot.types;
+  if (types === ALL_MISC) return true;
+  if (!allowUninit) return false;
   for (let i = 0; i < BPF_REG_SIZE; i++) {
-    const t = slot.types[i];
-    if (t === STACK_MISC || (allowUninit && t === STACK_INVALID)) continue;
+    const t = (types >> (i * 3)) & 7;
+    if (t === STACK_MISC || t === STACK_INVALID) continue;
     return false;
   }
   return true;
@@ -266,8 +288,7 @@ function isStackAllMisc(slot: StackSlot, allowUninit: boolean): boolean {
 function scalarRegForStack(slot: StackSlot, allowUninit: boolean): Reg | null {
   if (isSpilledReg(slot) && slot.spilled.type === SCALAR_VALUE) {
     // is_spilled_scalar_reg64: all 8 bytes spilled
-    for (let i = 0; i < BPF_REG_SIZE; i++) if (slot.types[i] !== STACK_SPILL) return null;
-    return slot.spilled;
+    return slot.types === ALL_SPILL ? slot.spilled : null;
   }
   if (isStackAllMisc(slot, allowUninit)) return UNBOUND;
   return null;
@@ -284,12 +305,18 @@ function stacksafe(old: FuncState, cur: FuncState, ids: IdMap, exact: Exact, all
     const os = oldStack[spi]!;
     const cs = spi < curSlots ? curStack[spi]! : undefined;
     const ot = os.types;
+    // An all-STACK_INVALID old slot (dead, or never written) skips every byte below.
+    if (ot === 0) {
+      if (isExact && (!cs || cs.types !== 0)) return false;
+      continue;
+    }
+    const ct = cs ? cs.types : 0;
     let regsKnown = false;
     let oldReg: Reg | null = null;
     let curReg: Reg | null = null;
     for (let j = 0; j < BPF_REG_SIZE; j++) {
-      const o = ot[j]!;
-      if (isExact && (!cs || o !== cs.types[j])) return false;
+      const o = (ot >> (j * 3)) & 7;
+      if (isExact && (!cs || o !== ((ct >> (j * 3)) & 7))) return false;
       if (o === STACK_INVALID) continue;
       if (allowUninit && o === STACK_MISC) continue;
       if (!cs) return false;
@@ -302,7 +329,7 @@ function stacksafe(old: FuncState, cur: FuncState, ids: IdMap, exact: Exact, all
         if (!regsafe(oldReg, curReg, ids, exact, allowUninit)) return false;
         break;
       }
-      const c = cs.types[j];
+      const c = (ct >> (j * 3)) & 7;
       if (o === STACK_MISC && c === STACK_ZERO) continue;
       if (o !== c) return false;
       if (j !== BPF_REG_SIZE - 1) continue;

@@ -127,7 +127,7 @@ export interface Reg {
   range: number;
   /** Map pointers, map values and keys. */
   map: MapDesc | null;
-  /** PTR_TO_MEM: size of the memory region. */
+  /** PTR_TO_MEM: size of the memory region; PTR_TO_BTF_ID: the kernel BTF type id (one union in the kernel too). */
   memSize: number;
   /** PTR_TO_STACK: the frame the pointer points into. */
   frameno: number;
@@ -148,10 +148,25 @@ export const MAX_BPF_STACK = 512;
 export const MAX_CALL_FRAMES = 8;
 
 export interface StackSlot {
-  /** Byte types, index 0 is the lowest address of the slot. */
-  types: number[];
-  /** The spilled register when `types[7] === STACK_SPILL`. */
+  /**
+   * Byte types packed 3 bits each, byte j (0 = lowest address) in bits 3j..3j+2: a small
+   * integer, so copying a slot allocates no array and states_equal reads no second object.
+   * Read and write it through slotType / setSlotType.
+   */
+  types: number;
+  /** The spilled register when `slotType(slot, 7) === STACK_SPILL`. */
   spilled: Reg;
+}
+
+/** Packed byte types of a slot whose 8 bytes all have type t (fill). */
+export const slotFill = (t: number): number => t * 0o11111111;
+
+/** Type of byte j of a slot. */
+export const slotType = (slot: StackSlot, j: number): number => (slot.types >> (j * 3)) & 7;
+
+export function setSlotType(slot: StackSlot, j: number, t: number): void {
+  const sh = j * 3;
+  slot.types = (slot.types & ~(7 << sh)) | (t << sh);
 }
 
 export interface FuncState {

@@ -13,7 +13,7 @@ import type { ObjectSpec, ProgramSpec } from "../../src/elf/spec.js";
 import { KernelError } from "../../src/kernel/errors.js";
 import { PROGRAM_TYPES } from "../../src/progtypes/index.js";
 import { KernelCollection } from "../../src/runtime/kernel.js";
-import { hostBtfLoader, hostKconfig } from "../../src/runtime/node.js";
+import { hostBtfLoader, hostKconfig, tracingVerifyInput } from "../../src/runtime/node.js";
 import { Runtime } from "../../src/runtime/runtime.js";
 import { verifierMapFromSpec, verify, type VerifyProgram, type VerifyResult } from "../../src/verifier/index.js";
 import { lastMessage } from "./oracle.js";
@@ -64,14 +64,8 @@ export function objectFiles(dirs: readonly string[]): string[] {
 let btfLoader: ReturnType<typeof hostBtfLoader> | undefined;
 const btf = (): ReturnType<ReturnType<typeof hostBtfLoader>> => (btfLoader ??= hostBtfLoader())();
 
-const BPF_F_SLEEPABLE = 1 << 4;
-
 /** What a tracing program's verification needs besides its instructions: the target and the kernel BTF. */
-function tracingInputs(p: ProgramSpec): Partial<VerifyProgram> {
-  if (p.type !== "tracing") return {};
-  const k = btf();
-  return { ...(p.attachTo !== undefined ? { attachTo: p.attachTo } : {}), ...(k ? { kernelBtf: k } : {}), sleepable: (p.flags & BPF_F_SLEEPABLE) !== 0 };
-}
+const tracingInputs = (p: ProgramSpec): Partial<VerifyProgram> => tracingVerifyInput(p, btf);
 
 /** Our verdict on every program of the object, through the Runtime's verify hook as `ebpf run`. */
 function oursOnObject(spec: ObjectSpec, names: readonly string[]): Map<string, { r?: VerifyResult; ms: number; err?: string }> {

@@ -15,7 +15,33 @@ export const MAPS: VerifierMap[] = [
 export interface Case {
   name: string;
   type?: string;
+  /** Expected attach type (libbpf spelling without BPF_, "cgroup_inet4_connect"). */
+  attachType?: string;
+  /**
+   * Tracing programs: the attach target (tp_btf: the tracepoint; fentry/fexit: the function),
+   * resolved in the host's vmlinux BTF; such cases need it and a live kernel (offsets into kernel
+   * structs below are this host's layout, Linux 6.18).
+   */
+  attachTo?: string;
   asm: string;
+}
+
+const SOCK_OPS_PKT = `
+r0 = 1
+r2 = *(u64 *)(r1 + 192)
+r3 = *(u64 *)(r1 + 200)
+r4 = r2
+r4 += 1
+if r4 > r3 goto +2
+`;
+
+const STACK_BUF = `
+r2 = 0
+*(u64 *)(r10 - 8) = r2
+`;
+
+function tracingCases(list: [string, string][], tracepoint: string): Case[] {
+  return list.map(([name, asm]) => ({ name, type: "tracing", attachType: "trace_raw_tp", attachTo: tracepoint, asm }));
 }
 
 const LOOKUP_HASH = `
@@ -33,6 +59,41 @@ r3 = *(u32 *)(r1 + 4)
 `;
 
 export const CASES: Case[] = [
+  // ---- tracing (tp_btf/sched_switch: bool preempt, task_struct *prev, *next, unsigned int prev_state) ----
+  // task_struct here: __state @24, se @128 (load.weight @0, load.inv_weight @8 u32), stack (void *) @32,
+  // mm @1136, pid @1264, real_parent @1280, comm[16] @1752. Fentry/fexit cases cannot be recorded on
+  // hosts that refuse trampoline programs (EPERM before the verifier runs), so tp_btf carries them.
+  ...tracingCases([
+    ["tp_btf args", "r2 = *(u8 *)(r1 + 0)\nr3 = *(u64 *)(r1 + 8)\nr4 = *(u32 *)(r1 + 24)\nr5 = *(u64 *)(r1 + 16)\nr0 = 0\nexit"],
+    ["tp_btf struct walk", "r6 = *(u64 *)(r1 + 8)\nr2 = *(u32 *)(r6 + 24)\nr3 = *(u64 *)(r6 + 128)\nr4 = *(u64 *)(r6 + 1280)\nr5 = *(u32 *)(r4 + 1264)\nr7 = *(u64 *)(r6 + 1136)\nr8 = *(u8 *)(r6 + 1755)\nr0 = 0\nexit"],
+    ["tp_btf ptr arithmetic", "r6 = *(u64 *)(r1 + 16)\nr6 += 1264\nr2 = *(u32 *)(r6 + 0)\nr0 = 0\nexit"],
+    ["tp_btf arg out of range", "r2 = *(u64 *)(r1 + 32)\nr0 = 0\nexit"],
+    ["tp_btf ctx beyond args", "r2 = *(u64 *)(r1 + 96)\nr0 = 0\nexit"],
+    ["tp_btf pointer arg size 4", "r2 = *(u32 *)(r1 + 8)\nr0 = 0\nexit"],
+    ["tp_btf ctx misaligned", "r2 = *(u32 *)(r1 + 4)\nr0 = 0\nexit"],
+    ["tp_btf ctx write", "*(u64 *)(r1 + 0) = r1\nr0 = 0\nexit"],
+    ["tp_btf beyond struct", "r6 = *(u64 *)(r1 + 8)\nr2 = *(u64 *)(r6 + 32000)\nr0 = 0\nexit"],
+    ["tp_btf beyond member", "r6 = *(u64 *)(r1 + 8)\nr2 = *(u64 *)(r6 + 1764)\nr0 = 0\nexit"],
+    ["tp_btf nested member end", "r6 = *(u64 *)(r1 + 8)\nr2 = *(u64 *)(r6 + 136)\nr0 = 0\nexit"],
+    ["tp_btf ptr member size", "r6 = *(u64 *)(r1 + 8)\nr2 = *(u32 *)(r6 + 1136)\nr0 = 0\nexit"],
+    ["tp_btf store to btf ptr", "r6 = *(u64 *)(r1 + 8)\n*(u64 *)(r6 + 0) = r1\nr0 = 0\nexit"],
+    ["tp_btf st to btf ptr", "r6 = *(u64 *)(r1 + 8)\n*(u32 *)(r6 + 24) = 1\nr0 = 0\nexit"],
+    ["tp_btf negative off", "r6 = *(u64 *)(r1 + 8)\nr6 += -8\nr2 = *(u64 *)(r6 + 0)\nr0 = 0\nexit"],
+    ["tp_btf variable off", "r6 = *(u64 *)(r1 + 8)\nr2 = *(u64 *)(r1 + 24)\nr2 &= 8\nr6 += r2\nr3 = *(u64 *)(r6 + 0)\nr0 = 0\nexit"],
+    ["tp_btf untrusted mem", "r6 = *(u64 *)(r1 + 8)\nr7 = *(u64 *)(r6 + 32)\nr2 = *(u64 *)(r7 + 100)\nr0 = 0\nexit"],
+    ["tp_btf current task", "call 158\nr1 = r0\ncall 175\nr2 = *(u64 *)(r0 + 8)\nr0 = 0\nexit"],
+    ["tp_btf btf arg wrong struct", "call 158\nr1 = r0\ncall 137\nr0 = 0\nexit"],
+    ["tp_btf btf arg offset", "r1 = *(u64 *)(r1 + 8)\nr1 += 8\ncall 175\nr0 = 0\nexit"],
+    ["tp_btf get_func_ip", "call 173\nr0 = 0\nexit"],
+    ["tp_btf get_func_arg", "r2 = 0\nr3 = r10\nr3 += -8\ncall 183\nr0 = 0\nexit"],
+    ["tp_btf might sleep", "call 148\nr0 = 0\nexit"],
+    ["tp_btf wrong helper", "r1 = 0\ncall 6\nr0 = 0\nexit"],
+  ], "sched_switch"),
+  ...tracingCases([
+    ["tp_btf skc_to_tcp_sock", "r6 = *(u64 *)(r1 + 0)\nr1 = r6\ncall 137\nif r0 == 0 goto +2\nr2 = *(u32 *)(r0 + 1000)\nr3 = *(u16 *)(r6 + 16)\nr0 = 0\nexit"],
+    ["tp_btf or_null deref", "r1 = *(u64 *)(r1 + 0)\ncall 137\nr2 = *(u32 *)(r0 + 0)\nr0 = 0\nexit"],
+    ["tp_btf int arg as pointer", "r6 = *(u64 *)(r1 + 8)\nr2 = *(u32 *)(r6 + 0)\nr0 = 0\nexit"],
+  ], "inet_sock_set_state"),
   // ---- basics -------------------------------------------------------------------------------
   { name: "return 0", asm: "r0 = 0\nexit" },
   { name: "r0 not set", asm: "exit" },
@@ -173,4 +234,68 @@ export const CASES: Case[] = [
   { name: "linked scalar off: spilled base learns", asm: "r1 = 0\n*(u32 *)(r10 - 4) = r1\nr2 = r10\nr2 += -4\nr1 = map[id:1]\ncall 1\nif r0 == 0 goto +9\nr6 = *(u64 *)(r0 + 0)\nr6 &= 0xff\n*(u64 *)(r10 - 16) = r6\nr7 = r6\nr7 += 8\nif r7 > 40 goto +3\nr8 = *(u64 *)(r10 - 16)\nr0 += r8\nr1 = *(u64 *)(r0 + 8)\nr0 = 0\nexit" },
   { name: "linked scalar off: spilling copy+K relinks", asm: "r1 = 0\n*(u32 *)(r10 - 4) = r1\nr2 = r10\nr2 += -4\nr1 = map[id:1]\ncall 1\nif r0 == 0 goto +8\nr6 = *(u64 *)(r0 + 0)\nr7 = r6\nr7 += 8\n*(u64 *)(r10 - 16) = r7\nif r6 > 32 goto +3\nr8 = *(u64 *)(r10 - 16)\nr0 += r8\nr1 = *(u64 *)(r0 + 0)\nr0 = 0\nexit" },
   { name: "linked scalar off: two copies with offsets", asm: "r1 = 0\n*(u32 *)(r10 - 4) = r1\nr2 = r10\nr2 += -4\nr1 = map[id:1]\ncall 1\nif r0 == 0 goto +8\nr6 = *(u64 *)(r0 + 0)\nr7 = r6\nr7 += 8\nr8 = r6\nr8 += 16\nif r7 > 40 goto +2\nr0 += r8\nr1 = *(u64 *)(r0 + 0)\nr0 = 0\nexit" },
+  // ---- sock_ops (struct bpf_sock_ops) --------------------------------------------------------
+  { name: "sock_ops read op", type: "sock_ops", asm: "r0 = *(u32 *)(r1 + 0)\nr0 = 1\nexit" },
+  { name: "sock_ops write reply", type: "sock_ops", asm: "r2 = 5\n*(u32 *)(r1 + 4) = r2\nr0 = 1\nexit" },
+  { name: "sock_ops write replylong[1]", type: "sock_ops", asm: "r2 = 5\n*(u32 *)(r1 + 8) = r2\nr0 = 1\nexit" },
+  { name: "sock_ops write sk_txhash", type: "sock_ops", asm: "r2 = 5\n*(u32 *)(r1 + 164) = r2\nr0 = 1\nexit" },
+  { name: "sock_ops write op", type: "sock_ops", asm: "r2 = 5\n*(u32 *)(r1 + 0) = r2\nr0 = 1\nexit" },
+  { name: "sock_ops narrow family", type: "sock_ops", asm: "r0 = *(u8 *)(r1 + 20)\nr0 = 1\nexit" },
+  { name: "sock_ops narrow skb_tcp_flags", type: "sock_ops", asm: "r0 = *(u8 *)(r1 + 212)\nr0 = 1\nexit" },
+  { name: "sock_ops narrow skb_tcp_flags byte 1", type: "sock_ops", asm: "r0 = *(u8 *)(r1 + 213)\nr0 = 1\nexit" },
+  { name: "sock_ops u32 bytes_acked", type: "sock_ops", asm: "r0 = *(u32 *)(r1 + 176)\nr0 = 1\nexit" },
+  { name: "sock_ops half of sk", type: "sock_ops", asm: "r0 = *(u32 *)(r1 + 188)\nr0 = 1\nexit" },
+  { name: "sock_ops past end", type: "sock_ops", asm: "r0 = *(u32 *)(r1 + 224)\nr0 = 1\nexit" },
+  { name: "sock_ops sk null checked", type: "sock_ops", asm: "r2 = *(u64 *)(r1 + 184)\nif r2 == 0 goto +1\nr0 = *(u32 *)(r2 + 4)\nr0 = 1\nexit" },
+  { name: "sock_ops sk not null checked", type: "sock_ops", asm: "r2 = *(u64 *)(r1 + 184)\nr0 = *(u32 *)(r2 + 4)\nr0 = 1\nexit" },
+  { name: "sock_ops sk write", type: "sock_ops", asm: "r2 = *(u64 *)(r1 + 184)\nif r2 == 0 goto +2\nr3 = 1\n*(u32 *)(r2 + 16) = r3\nr0 = 1\nexit" },
+  { name: "sock_ops skb_data read", type: "sock_ops", asm: `${SOCK_OPS_PKT}r5 = *(u8 *)(r2 + 0)\nr0 = 1\nexit` },
+  { name: "sock_ops skb_data oob", type: "sock_ops", asm: `${SOCK_OPS_PKT}r5 = *(u16 *)(r2 + 0)\nr0 = 1\nexit` },
+  { name: "sock_ops skb_data write", type: "sock_ops", asm: `${SOCK_OPS_PKT}r5 = 0\n*(u8 *)(r2 + 0) = r5\nexit` },
+  { name: "sock_ops skb_data to helper", type: "sock_ops", asm: `${SOCK_OPS_PKT.replace("goto +2", "goto +3")}r1 = r2\nr2 = 1\ncall 6\nr0 = 1\nexit` },
+  { name: "sock_ops skb_data u32 load", type: "sock_ops", asm: "r2 = *(u32 *)(r1 + 192)\nr0 = 1\nexit" },
+  { name: "sock_ops ret 2", type: "sock_ops", asm: "r0 = 2\nexit" },
+  { name: "sock_ops ret unknown", type: "sock_ops", asm: "r0 = *(u32 *)(r1 + 0)\nexit" },
+  { name: "sock_ops bad helper", type: "sock_ops", asm: "r2 = 0\nr3 = r10\nr3 += -8\nr4 = 8\ncall 26\nr0 = 1\nexit" },
+  { name: "sock_ops setsockopt", type: "sock_ops", asm: `${STACK_BUF}r2 = 6\nr3 = 13\nr4 = r10\nr4 += -8\nr5 = 4\ncall 49\nr0 = 1\nexit` },
+  { name: "sock_ops setsockopt uninit", type: "sock_ops", asm: "r2 = 6\nr3 = 13\nr4 = r10\nr4 += -8\nr5 = 4\ncall 49\nr0 = 1\nexit" },
+  { name: "sock_ops getsockopt uninit", type: "sock_ops", asm: "r2 = 6\nr3 = 13\nr4 = r10\nr4 += -8\nr5 = 4\ncall 57\nr0 = 1\nexit" },
+  { name: "sock_ops cb_flags_set", type: "sock_ops", asm: "r2 = 7\ncall 59\nr0 = 1\nexit" },
+  { name: "sock_ops load_hdr_opt uninit", type: "sock_ops", asm: "r2 = r10\nr2 += -8\nr3 = 8\nr4 = 0\ncall 142\nr0 = 1\nexit" },
+  { name: "sock_ops load_hdr_opt", type: "sock_ops", asm: `${STACK_BUF}r2 = r10\nr2 += -8\nr3 = 8\nr4 = 0\ncall 142\nr0 = 1\nexit` },
+  { name: "sock_ops store_hdr_opt", type: "sock_ops", asm: `${STACK_BUF}r2 = r10\nr2 += -8\nr3 = 8\nr4 = 0\ncall 143\nr0 = 1\nexit` },
+  { name: "sock_ops reserve_hdr_opt", type: "sock_ops", asm: "r2 = 8\nr3 = 0\ncall 144\nr0 = 1\nexit" },
+  { name: "sock_ops netns cookie", type: "sock_ops", asm: "call 122\nr0 = 1\nexit" },
+  { name: "sock_ops netns cookie null", type: "sock_ops", asm: "r1 = 0\ncall 122\nr0 = 1\nexit" },
+  { name: "sock_ops tcp_sock of sk", type: "sock_ops", asm: "r1 = *(u64 *)(r1 + 184)\nif r1 == 0 goto +3\ncall 96\nif r0 == 0 goto +1\nr0 = *(u32 *)(r0 + 0)\nr0 = 1\nexit" },
+  { name: "sock_ops tcp_sock of maybe-null sk", type: "sock_ops", asm: "r1 = *(u64 *)(r1 + 184)\ncall 96\nr0 = 1\nexit" },
+  // ---- cgroup_sock (struct bpf_sock, per attach type) ------------------------------------------
+  { name: "cgroup_sock write mark", type: "cgroup_sock", asm: "r2 = 1\n*(u32 *)(r1 + 16) = r2\nr0 = 1\nexit" },
+  { name: "cgroup_sock release write priority", type: "cgroup_sock", attachType: "cgroup_inet_sock_release", asm: "r2 = 1\n*(u32 *)(r1 + 20) = r2\nr0 = 1\nexit" },
+  { name: "cgroup_sock post_bind4 write mark", type: "cgroup_sock", attachType: "cgroup_inet4_post_bind", asm: "r2 = 1\n*(u32 *)(r1 + 16) = r2\nr0 = 1\nexit" },
+  { name: "cgroup_sock post_bind4 src_ip4 byte", type: "cgroup_sock", attachType: "cgroup_inet4_post_bind", asm: "r0 = *(u8 *)(r1 + 27)\nr0 = 1\nexit" },
+  { name: "cgroup_sock post_bind6 src_ip4", type: "cgroup_sock", attachType: "cgroup_inet6_post_bind", asm: "r0 = *(u32 *)(r1 + 24)\nr0 = 1\nexit" },
+  { name: "cgroup_sock create src_port", type: "cgroup_sock", asm: "r0 = *(u32 *)(r1 + 44)\nr0 = 1\nexit" },
+  { name: "cgroup_sock write family", type: "cgroup_sock", asm: "r2 = 1\n*(u32 *)(r1 + 4) = r2\nr0 = 1\nexit" },
+  { name: "cgroup_sock dst_port u16", type: "cgroup_sock", asm: "r0 = *(u16 *)(r1 + 48)\nr0 = 1\nexit" },
+  { name: "cgroup_sock dst_port padding", type: "cgroup_sock", asm: "r0 = *(u16 *)(r1 + 50)\nr0 = 1\nexit" },
+  { name: "cgroup_sock ret 2", type: "cgroup_sock", asm: "r0 = 2\nexit" },
+  { name: "cgroup_sock bad helper", type: "cgroup_sock", asm: "r2 = 6\nr3 = 13\nr4 = r10\nr4 += -8\nr5 = 4\ncall 49\nr0 = 1\nexit" },
+  { name: "cgroup_sock get_retval", type: "cgroup_sock", attachType: "cgroup_inet_sock_release", asm: "call 186\nr0 = 1\nexit" },
+  { name: "cgroup_sock netns cookie", type: "cgroup_sock", asm: "call 122\nr0 = 1\nexit" },
+  // ---- cgroup_sock_addr (struct bpf_sock_addr, per attach type) -------------------------------
+  { name: "sock_addr connect4 write user_ip4", type: "cgroup_sock_addr", attachType: "cgroup_inet4_connect", asm: "r2 = 1\n*(u32 *)(r1 + 4) = r2\nr0 = 1\nexit" },
+  { name: "sock_addr connect4 read user_ip6", type: "cgroup_sock_addr", attachType: "cgroup_inet4_connect", asm: "r0 = *(u32 *)(r1 + 8)\nr0 = 1\nexit" },
+  { name: "sock_addr connect6 wide user_ip6", type: "cgroup_sock_addr", attachType: "cgroup_inet6_connect", asm: "r2 = 1\n*(u64 *)(r1 + 16) = r2\nr0 = *(u64 *)(r1 + 8)\nr0 = 1\nexit" },
+  { name: "sock_addr sendmsg6 wide msg_src_ip6 tail", type: "cgroup_sock_addr", attachType: "cgroup_udp6_sendmsg", asm: "r0 = *(u64 *)(r1 + 56)\nr0 = 1\nexit" },
+  { name: "sock_addr connect4 user_port byte", type: "cgroup_sock_addr", attachType: "cgroup_inet4_connect", asm: "r0 = *(u8 *)(r1 + 26)\nr0 = 1\nexit" },
+  { name: "sock_addr connect4 write family", type: "cgroup_sock_addr", attachType: "cgroup_inet4_connect", asm: "r2 = 1\n*(u32 *)(r1 + 28) = r2\nr0 = 1\nexit" },
+  { name: "sock_addr sk fields", type: "cgroup_sock_addr", attachType: "cgroup_inet4_connect", asm: "r2 = *(u64 *)(r1 + 64)\nr0 = *(u32 *)(r2 + 4)\nr0 = 1\nexit" },
+  { name: "sock_addr sk write", type: "cgroup_sock_addr", attachType: "cgroup_inet4_connect", asm: "r2 = 1\n*(u64 *)(r1 + 64) = r2\nr0 = 1\nexit" },
+  { name: "sock_addr recvmsg4 ret 0", type: "cgroup_sock_addr", attachType: "cgroup_udp4_recvmsg", asm: "r0 = 0\nexit" },
+  { name: "sock_addr bind4 ret 3", type: "cgroup_sock_addr", attachType: "cgroup_inet4_bind", asm: "r0 = 3\nexit" },
+  { name: "sock_addr connect4 ret 3", type: "cgroup_sock_addr", attachType: "cgroup_inet4_connect", asm: "r0 = 3\nexit" },
+  { name: "sock_addr connect4 bind", type: "cgroup_sock_addr", attachType: "cgroup_inet4_connect", asm: `${STACK_BUF}r2 = r10\nr2 += -8\nr3 = 8\ncall 64\nr0 = 1\nexit` },
+  { name: "sock_addr bind4 bind", type: "cgroup_sock_addr", attachType: "cgroup_inet4_bind", asm: `${STACK_BUF}r2 = r10\nr2 += -8\nr3 = 8\ncall 64\nr0 = 1\nexit` },
+  { name: "sock_addr getpeername6 set_retval", type: "cgroup_sock_addr", attachType: "cgroup_inet6_getpeername", asm: "r1 = 0\ncall 187\nr0 = 1\nexit" },
 ];

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/asm/index.js";
 import { verify } from "../../src/verifier/index.js";
 import { CASES, MAPS } from "./cases.js";
-import { kernelAvailable, kernelVerify } from "./oracle.js";
+import { kernelAvailable, kernelVerify, tracingTarget } from "./oracle.js";
 
 const recorded = JSON.parse(readFileSync(new URL("./fixtures/kernel-verdicts.json", import.meta.url), "utf8")) as {
   verdicts: Record<string, { ok: boolean; message: string }>;
@@ -19,11 +19,14 @@ const SLOW = new Set(["unbounded loop ctx", "large loop"]);
 
 describe("verifier agrees with the kernel on hand-written programs", () => {
   for (const c of CASES) {
-    it.skipIf(SLOW.has(c.name) && process.env.EBPF_SLOW !== "1")(c.name, () => {
+    // Tracing cases walk this host's kernel structs: only against the live kernel, with its BTF.
+    const tracing = c.attachTo && kernelAvailable ? tracingTarget(c) : undefined;
+    it.skipIf((SLOW.has(c.name) && process.env.EBPF_SLOW !== "1") || (c.attachTo !== undefined && !tracing))(c.name, () => {
       const insns = assemble(c.asm);
       const type = c.type ?? "socket_filter";
-      const ours = verify({ insns, progType: type, maps: MAPS }, { logLevel: 1, nrCpus: 2 });
-      const kernel = kernelAvailable ? kernelVerify(insns, type, MAPS, 1) : recorded.verdicts[c.name]!;
+      const t = tracing ? { kernelBtf: tracing.kernelBtf, attachTo: tracing.attachTo } : {};
+      const ours = verify({ insns, progType: type, maps: MAPS, ...(c.attachType ? { attachType: c.attachType } : {}), ...t }, { logLevel: 1, nrCpus: 2 });
+      const kernel = kernelAvailable ? kernelVerify(insns, type, MAPS, 1, c.attachType, tracing?.attachBtfId) : recorded.verdicts[c.name]!;
       expect(kernel, "recorded verdict").toBeDefined();
       // Never accept what the kernel rejects.
       if (!kernel.ok) expect(ours.ok).toBe(false);

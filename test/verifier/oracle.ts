@@ -9,6 +9,9 @@ import { probeLoad } from "../../src/kernel/program.js";
 import { bpfStatus } from "../../src/kernel/status.js";
 import type { Instruction } from "../../src/isa/instruction.js";
 import type { VerifierMap } from "../../src/verifier/index.js";
+import type { Btf } from "../../src/btf/types.js";
+import { hostBtfLoader } from "../../src/runtime/node.js";
+import { resolveTracingTarget } from "../../src/verifier/btf-access.js";
 
 export const kernelAvailable = bpfStatus().available;
 
@@ -29,7 +32,20 @@ export function lastMessage(log: string): string {
   return i >= 0 ? lines[i]! : "";
 }
 
-export function kernelVerify(insns: readonly Instruction[], progType: string, maps: readonly VerifierMap[] = [], logLevel = 1): KernelVerdict {
+/**
+ * A tracing case's target in the host's vmlinux BTF: what our verifier is given (kernelBtf,
+ * attachTo) and what the kernel is given (attach_btf_id). Undefined when the host has no BTF.
+ */
+export function tracingTarget(c: { attachType?: string; attachTo?: string }): { kernelBtf: Btf; attachTo: string; attachBtfId: number } | undefined {
+  if (!c.attachTo) return undefined;
+  const kernelBtf = hostBtfLoader()();
+  if (!kernelBtf) return undefined;
+  const t = resolveTracingTarget(kernelBtf, c.attachType ?? "trace_fentry", c.attachTo);
+  if ("error" in t) throw new Error(t.error);
+  return { kernelBtf, attachTo: c.attachTo, attachBtfId: t.btfId };
+}
+
+export function kernelVerify(insns: readonly Instruction[], progType: string, maps: readonly VerifierMap[] = [], logLevel = 1, expectedAttachType?: string, attachBtfId?: number): KernelVerdict {
   const created: KernelMap[] = [];
   try {
     for (const m of maps) {
@@ -42,7 +58,7 @@ export function kernelVerify(insns: readonly Instruction[], progType: string, ma
       }
       return insn;
     });
-    const r = probeLoad({ type: progType, instructions: code, logLevel, license: "GPL" }, 1 << 22);
+    const r = probeLoad({ type: progType, instructions: code, logLevel, license: "GPL", ...(expectedAttachType ? { expectedAttachType } : {}), ...(attachBtfId !== undefined ? { attachBtfId } : {}) }, 1 << 22);
     return { ok: r.loaded, errno: r.errno, log: r.log, message: r.loaded ? "" : lastMessage(r.log) };
   } finally {
     for (const m of created) m.close();

@@ -7,11 +7,11 @@ import { writeFileSync } from "node:fs";
 import { release } from "node:os";
 import { assemble } from "../../src/asm/index.js";
 import { CASES, MAPS } from "./cases.js";
-import { kernelVerify } from "./oracle.js";
+import { kernelVerify, tracingTarget } from "./oracle.js";
 
 const out: Record<string, { ok: boolean; message: string }> = {};
 for (const c of CASES) {
-  const k = kernelVerify(assemble(c.asm), c.type ?? "socket_filter", MAPS, 1);
+  const k = kernelVerify(assemble(c.asm), c.type ?? "socket_filter", MAPS, 1, c.attachType, tracingTarget(c)?.attachBtfId);
   out[c.name] = { ok: k.ok, message: k.message };
 }
 writeFileSync(new URL("./fixtures/kernel-verdicts.json", import.meta.url), JSON.stringify({ kernel: release(), verdicts: out }, null, 1) + "\n");

@@ -6,7 +6,7 @@ import { readCapture, type CapturedPacket } from "../../pcap/index.js";
 import type { TestRunResult } from "../../progtypes/test-run.js";
 import { hexDump, type DumpEntry } from "../../runtime/dump.js";
 import { KernelCollection } from "../../runtime/kernel.js";
-import { DirectoryPinStore, hostBtfLoader, hostCpuCount, hostKconfig } from "../../runtime/node.js";
+import { DirectoryPinStore, hostBtfLoader, hostCpuCount, hostKconfig, tracingVerifyInput } from "../../runtime/node.js";
 import { toHex } from "../../runtime/pin-store.js";
 import type { HelperRegistry } from "../../helpers/registry.js";
 import { JitEngine } from "../../jit/engine.js";
@@ -82,7 +82,7 @@ function verifierHook(spec: ObjectSpec, helpers: () => HelperRegistry): VerifyHo
   const maps = spec.maps.map(verifierMapFromSpec);
   return (req) => {
     const result = verify(
-      { insns: req.instructions, progType: req.type, maps, helpers: helpers(), hasFuncInfo: (req.spec.funcInfo?.length ?? 0) > 0, license: req.spec.license, ...(req.attachType ? { attachType: req.attachType } : {}) },
+      { insns: req.instructions, progType: req.type, maps, helpers: helpers(), hasFuncInfo: (req.spec.funcInfo?.length ?? 0) > 0, license: req.spec.license, ...(req.attachType ? { attachType: req.attachType } : {}), ...tracingVerifyInput(req.spec) },
       { logLevel: 1 },
     );
     if (!result.ok) throw new VerifierRejection(req.name, result.log, describeError(result.error!), result.error!.errno);

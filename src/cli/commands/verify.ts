@@ -4,6 +4,7 @@ import type { ObjectSpec, ProgramSpec } from "../../elf/spec.js";
 import { EbpfError } from "../../errors.js";
 import { PROGRAM_TYPES } from "../../progtypes/index.js";
 import { describeError, verifierMapFromSpec, verify, type VerifyResult } from "../../verifier/index.js";
+import { tracingVerifyInput } from "../../runtime/node.js";
 import { readInput } from "../io.js";
 import { ExitStatus } from "../main.js";
 import { readProgram } from "../program-input.js";
@@ -79,6 +80,7 @@ export function register(program: Command): void {
             attachType: t.attachType,
             hasFuncInfo: (t.spec?.funcInfo?.length ?? 0) > 0,
             license: obj?.license,
+            ...(t.spec ? tracingVerifyInput(t.spec) : {}),
           },
           { logLevel: level as 0 | 1 | 2, unprivileged: opts.unprivileged === true },
         );
