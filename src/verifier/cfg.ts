@@ -13,6 +13,8 @@ import * as O from "../isa/opcodes.js";
 export interface VerifierError {
   pc: number;
   message: string;
+  /** Subprogram starts, once known (the level-2 log lists them before later errors). */
+  subprogStarts?: number[];
 }
 
 export interface ProgramInfo {
@@ -26,6 +28,8 @@ export interface ProgramInfo {
   forceCheckpoint: Uint8Array;
   /** Registers live before each slot (bit i = ri). */
   liveBefore: Uint16Array;
+  /** CFG strongly connected component of each slot, 0 for one not in a loop (compute_scc). */
+  scc: Uint32Array;
   /** checkInstruction's complaint about a slot, reported when the slot is reached. */
   reserved: (string | null)[];
 }
@@ -99,11 +103,11 @@ export function analyzeProgram(insns: readonly Instruction[], options: CfgOption
     const code = insn.op;
     if (!second[i] && isJmp(code) && O.aluOp(code) !== O.BPF_EXIT && O.aluOp(code) !== O.BPF_CALL) {
       const off = jumpTarget(insn, i);
-      if (off < subStart || off >= subEnd) return { pc: i, message: `jump out of range from insn ${i} to ${off}` };
+      if (off < subStart || off >= subEnd) return { subprogStarts, pc: i, message: `jump out of range from insn ${i} to ${off}` };
     }
     if (i === subEnd - 1) {
       if (code !== O.OP_EXIT && code !== (O.BPF_JMP32 | O.BPF_JA) && code !== (O.BPF_JMP | O.BPF_JA)) {
-        return { pc: i, message: "last insn is not an exit or jmp" };
+        return { subprogStarts, pc: i, message: "last insn is not an exit or jmp" };
       }
       subStart = subEnd;
       cur++;
@@ -118,7 +122,7 @@ export function analyzeProgram(insns: readonly Instruction[], options: CfgOption
     if (second[i]) continue;
     if (O.cls(insn.op) === O.BPF_LDX) {
       const m = O.mode(insn.op);
-      if ((m !== O.BPF_MEM && m !== O.BPF_MEMSX) || insn.imm !== 0) return { pc: i, message: "BPF_LDX uses reserved fields" };
+      if ((m !== O.BPF_MEM && m !== O.BPF_MEMSX) || insn.imm !== 0) return { subprogStarts, pc: i, message: "BPF_LDX uses reserved fields" };
     }
     if (insn.op === O.OP_LDDW) {
       if (insn.src !== 0 && insn.src !== O.BPF_PSEUDO_FUNC && insn.src !== O.BPF_PSEUDO_BTF_ID) {
@@ -126,12 +130,12 @@ export function analyzeProgram(insns: readonly Instruction[], options: CfgOption
           insn.src === O.BPF_PSEUDO_MAP_VALUE ||
           insn.src === O.BPF_PSEUDO_MAP_IDX_VALUE ||
           ((insn.src === O.BPF_PSEUDO_MAP_FD || insn.src === O.BPF_PSEUDO_MAP_IDX) && (insn.imm2 ?? 0) === 0);
-        if (!ok) return { pc: i, message: "unrecognized bpf_ld_imm64 insn" };
+        if (!ok) return { subprogStarts, pc: i, message: "unrecognized bpf_ld_imm64 insn" };
       }
       continue;
     }
     const problem = checkInstruction(insn);
-    if (problem?.startsWith("unknown opcode")) return { pc: i, message: problem };
+    if (problem?.startsWith("unknown opcode")) return { subprogStarts, pc: i, message: problem };
     reserved[i] = problem;
   }
 
@@ -225,13 +229,23 @@ export function analyzeProgram(insns: readonly Instruction[], options: CfgOption
   }
   for (let i = 0; i < n; i++) {
     if (second[i]) continue;
-    if (state[i] !== EXPLORED) return { pc: i, message: `unreachable insn ${i}` };
+    if (state[i] !== EXPLORED) return { subprogStarts, pc: i, message: `unreachable insn ${i}` };
     if (slots[i]!.op === O.OP_LDDW) {
-      if (state[i + 1]) return { pc: i, message: `jump into the middle of ldimm64 insn ${i}` };
+      if (state[i + 1]) return { subprogStarts, pc: i, message: `jump into the middle of ldimm64 insn ${i}` };
     }
   }
 
-  return { slots, lddwSecond: second, subprogStarts, prunePoint, forceCheckpoint, liveBefore: computeLiveRegs(slots, second, options.helperParams), reserved };
+  const succ = successors(slots, second);
+  return {
+    slots,
+    lddwSecond: second,
+    subprogStarts,
+    prunePoint,
+    forceCheckpoint,
+    liveBefore: computeLiveRegs(slots, second, succ, options.helperParams),
+    scc: computeScc(succ),
+    reserved,
+  };
 }
 
 /** use/def of one instruction for liveness (compute_insn_live_regs). */
@@ -244,9 +258,8 @@ function useDef(insn: Instruction): [number, number] {
   switch (c) {
     case O.BPF_LD:
       if (op === O.OP_LDDW) return [0, d];
-      if (O.mode(op) === O.BPF_ABS) return [1 << 6, CALLER_SAVED];
-      if (O.mode(op) === O.BPF_IND) return [(1 << 6) | s, CALLER_SAVED];
-      return [0, 0];
+      // LD_ABS/LD_IND keep the kernel's default: every register read, none written
+      return [0xffff, 0];
     case O.BPF_LDX:
       return [s, d];
     case O.BPF_ST:
@@ -271,24 +284,47 @@ function useDef(insn: Instruction): [number, number] {
       const a = O.aluOp(op);
       if (a === O.BPF_EXIT) return [1, 0];
       if (a === O.BPF_CALL) return [0x3e, CALLER_SAVED];
-      if (a === O.BPF_JA) return [0, 0];
+      if (a === O.BPF_JA || a === O.BPF_JCOND) return [0, 0];
       return [d | (O.srcBit(op) === O.BPF_X ? s : 0), 0];
     }
   }
   return [0, 0];
 }
 
-function computeLiveRegs(slots: Instruction[], second: Uint8Array, helperParams?: (id: number) => number | undefined): Uint16Array {
+/** insn_successors: fall-through first, then the jump target (once); calls fall through. */
+function successors(slots: Instruction[], second: Uint8Array): number[][] {
   const n = slots.length;
-  const use = new Uint16Array(n);
-  const def = new Uint16Array(n);
   const succ: number[][] = [];
   for (let i = 0; i < n; i++) {
-    const insn = slots[i]!;
     if (second[i]) {
       succ.push([]);
       continue;
     }
+    const insn = slots[i]!;
+    const op = insn.op;
+    const out: number[] = [];
+    if (isJmp(op)) {
+      const a = O.aluOp(op);
+      if (a === O.BPF_CALL) out.push(i + 1);
+      else if (a === O.BPF_JA) out.push(jumpTarget(insn, i));
+      else if (a !== O.BPF_EXIT) {
+        out.push(i + 1);
+        const t = jumpTarget(insn, i);
+        if (t !== i + 1) out.push(t);
+      }
+    } else out.push(i + (op === O.OP_LDDW ? 2 : 1));
+    succ.push(out.filter((x) => x >= 0 && x < n));
+  }
+  return succ;
+}
+
+function computeLiveRegs(slots: Instruction[], second: Uint8Array, succ: number[][], helperParams?: (id: number) => number | undefined): Uint16Array {
+  const n = slots.length;
+  const use = new Uint16Array(n);
+  const def = new Uint16Array(n);
+  for (let i = 0; i < n; i++) {
+    if (second[i]) continue;
+    const insn = slots[i]!;
     const [u0, d] = useDef(insn);
     let u = u0;
     if (insn.op === O.OP_CALL && insn.src === 0 && helperParams) {
@@ -297,17 +333,6 @@ function computeLiveRegs(slots: Instruction[], second: Uint8Array, helperParams?
     }
     use[i] = u & 0x7ff;
     def[i] = d & 0x7ff;
-    const op = insn.op;
-    const out: number[] = [];
-    if (isJmp(op)) {
-      const a = O.aluOp(op);
-      if (a === O.BPF_EXIT) {
-        // none
-      } else if (a === O.BPF_CALL) out.push(i + 1);
-      else if (a === O.BPF_JA) out.push(jumpTarget(insn, i));
-      else out.push(i + 1, i + insn.off + 1);
-    } else out.push(i + (op === O.OP_LDDW ? 2 : 1));
-    succ.push(out.filter((x) => x >= 0 && x < n));
   }
   const liveIn = new Uint16Array(n);
   let changed = true;
@@ -325,6 +350,53 @@ function computeLiveRegs(slots: Instruction[], second: Uint8Array, helperParams?
     }
   }
   return liveIn;
+}
+
+/**
+ * compute_scc: Tarjan's algorithm in the kernel's iterative form (low[] merged from every visited
+ * successor), so components are numbered in the order the kernel numbers them. A slot gets a
+ * number only in a component of two or more slots or with a self edge (6.18 does not yet count a
+ * callback-calling helper as an implicit loop).
+ */
+function computeScc(succ: number[][]): Uint32Array {
+  const n = succ.length;
+  const NOT_ON_STACK = 0xffffffff;
+  const scc = new Uint32Array(n);
+  const pre = new Uint32Array(n);
+  const low = new Uint32Array(n);
+  const stack: number[] = [];
+  let nextPre = 1;
+  let nextScc = 1;
+  for (let i = 0; i < n; i++) {
+    if (pre[i]) continue;
+    const dfs: number[] = [i];
+    outer: while (dfs.length) {
+      const w = dfs[dfs.length - 1]!;
+      if (pre[w] === 0) {
+        low[w] = pre[w] = nextPre++;
+        stack.push(w);
+      }
+      const ss = succ[w]!;
+      for (const t of ss) {
+        if (pre[t]) low[w] = Math.min(low[w]!, low[t]!);
+        else {
+          dfs.push(t);
+          continue outer;
+        }
+      }
+      dfs.pop();
+      if (low[w]! < pre[w]!) continue; // part of a component rooted further up
+      const assign = stack[stack.length - 1] !== w || ss.includes(w);
+      let t: number;
+      do {
+        t = stack.pop()!;
+        low[t] = NOT_ON_STACK;
+        if (assign) scc[t] = nextScc;
+      } while (t !== w);
+      if (assign) nextScc++;
+    }
+  }
+  return scc;
 }
 
 /** The subprogram that contains slot pc. */

@@ -4,11 +4,12 @@
  * instruction and a plain hint. Browser-safe: no Node imports.
  */
 import { EbpfError } from "../errors.js";
-import { HELPER_NAMES } from "../helpers/ids.js";
+import { HELPER_NAMES, helperName } from "../helpers/ids.js";
 import type { HelperDef, HelperRegistry } from "../helpers/registry.js";
 import type { MapSpec } from "../elf/spec.js";
 import type { Instruction, SourceLocation } from "../isa/instruction.js";
 import * as O from "../isa/opcodes.js";
+import { helpersFor } from "../progtypes/define.js";
 import { programType } from "../progtypes/index.js";
 import type { ProgramTypeSpec } from "../progtypes/types.js";
 import type { Btf } from "../btf/types.js";
@@ -16,7 +17,7 @@ import { btfTypeName, resolveTracingTarget, tracingTargetById, type TracingTarge
 import { analyzeProgram } from "./cfg.js";
 import { Env, VerifyError, type HelperInfo } from "./env.js";
 import { hintFor } from "./hints.js";
-import { setBtfTypeNamer } from "./log.js";
+import { liveRegsListing, setBtfTypeNamer } from "./log.js";
 import { Checker } from "./main.js";
 import { ARG_DONTCARE, BUILTIN_PROTOS, parseProto } from "./protos.js";
 import type { MapDesc } from "./types.js";
@@ -201,9 +202,12 @@ export function verify(program: VerifyProgram, options: VerifyOptions = {}): Ver
   }
 
   const helpers = helperTable(program.helpers);
+  // get_call_summary: only a helper the program type may call contributes its argument count
+  const allowedHelpers = helpersFor(spec, program.attachType);
   const helperParams = (id: number): number | undefined => {
     const proto = helpers.get(id)?.proto;
-    if (!proto) return undefined;
+    const name = helperName(id);
+    if (!proto || name === undefined || !allowedHelpers.has(name)) return undefined;
     let n = 0;
     while (n < proto.args.length && proto.args[n] !== ARG_DONTCARE) n++;
     return n;
@@ -212,7 +216,8 @@ export function verify(program: VerifyProgram, options: VerifyOptions = {}): Ver
   const summary = (e: Env | null): string =>
     `processed ${e?.insnProcessed ?? 0} insns (limit ${BPF_COMPLEXITY_LIMIT_INSNS}) max_states_per_insn ${e?.maxStatesPerInsn ?? 0} total_states ${e?.totalStates ?? 0} peak_states ${e?.peakStates ?? 0} mark_read 0\n`;
   if ("message" in info) {
-    const log = logLevel ? `${info.message}\n${summary(null)}` : "";
+    const funcs = logLevel >= 2 && info.subprogStarts ? info.subprogStarts.slice(0, -1).map((at, i) => `func#${i} @${at}\n`).join("") : "";
+    const log = logLevel ? `${funcs}${info.message}\n${summary(null)}` : "";
     const source = sourceOf(insns, info.pc);
     return { ok: false, log, error: { pc: info.pc, message: info.message, lines: [info.message], errno: "EINVAL", hint: hintFor(info.message), source }, stats: emptyStats };
   }
@@ -257,6 +262,10 @@ export function verify(program: VerifyProgram, options: VerifyOptions = {}): Ver
   if (logLevel >= 2) {
     env.verbose("func#0 @0\n");
     for (let s = 1; s < info.subprogStarts.length - 1; s++) env.verbose(`func#${s} @${info.subprogStarts[s]}\n`);
+    env.verbose(liveRegsListing(info, (pc, insn) => {
+      const m = env.mapOf(pc, insn);
+      return typeof m === "string" ? undefined : `map[id:${m.uid}]`;
+    }));
   }
   let error: VerifierErrorInfo | undefined;
   const btf = tracing?.btf;

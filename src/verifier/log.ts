@@ -5,6 +5,7 @@
  */
 import { formatInstruction } from "../asm/index.js";
 import type { Instruction } from "../isa/instruction.js";
+import type { ProgramInfo } from "./cfg.js";
 import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, U32_MAX, U64_MAX } from "./bounds.js";
 import { tnumIsConst, tnumIsUnknown, tnumStr } from "./tnum.js";
 import {
@@ -159,7 +160,6 @@ export class Scratch {
     return this.regs !== 0 || this.stackLo !== 0 || this.stackHi !== 0 || this.over;
   }
 }
-}
 
 /** print_verifier_state for one frame of a state (text without the trailing newline). */
 export function formatFrame(s: VState, frameno: number, all: boolean, scratch?: Scratch): string {
@@ -278,6 +278,26 @@ export function printVerifierState(log: VerifierLog, s: VState, frameno: number,
 export function insnText(insn: Instruction, pc: number, mapName?: (insn: Instruction) => string | undefined): string {
   return formatInstruction(insn, pc, {
     format: "kernel",
-    symbolize: mapName ? (i) => (i.op === 0x18 && i.src !== 0 ? mapName(i) : undefined) : undefined,
+    // The kernel prints a subprogram reference as its raw 64-bit immediate (the relative offset)
+    symbolize: (i) =>
+      i.op === 0x18 && i.src === 4 ? `0x${((BigInt(i.imm2 ?? 0) << 32n) | BigInt(i.imm >>> 0)).toString(16)}` : i.op === 0x18 && i.src !== 0 && mapName ? mapName(i) : undefined,
   });
+}
+
+/**
+ * The level-2 listing compute_live_registers prints before the main pass: per instruction its CFG
+ * loop (SCC) number if any, its index, the registers r0-r9 live before it, and its text.
+ */
+export function liveRegsListing(info: ProgramInfo, mapName?: (pc: number, insn: Instruction) => string | undefined): string {
+  let out = "Live regs before insn:\n";
+  for (let i = 0; i < info.slots.length; i++) {
+    if (info.lddwSecond[i]) continue;
+    const scc = info.scc[i]!;
+    const live = info.liveBefore[i]!;
+    let regs = "";
+    for (let r = 0; r < 10; r++) regs += live & (1 << r) ? String(r) : ".";
+    const insn = info.slots[i]!;
+    out += `${scc ? `${String(scc).padStart(3)} ` : "    "}${String(i).padStart(3)}: ${regs} ${insnText(insn, i, mapName ? (x) => mapName(i, x) : undefined)}\n`;
+  }
+  return out;
 }

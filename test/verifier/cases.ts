@@ -192,6 +192,10 @@ export const CASES: Case[] = [
   { name: "ringbuf submit scalar", asm: "r1 = 0\nr2 = 0\ncall 132\nr0 = 0\nexit" },
   // ---- loops --------------------------------------------------------------------------------
   { name: "bounded loop", asm: "r0 = 0\nr1 = 0\nr0 += r1\nr1 += 1\nif r1 < 10 goto -3\nexit" },
+  // Two loops, numbered as the kernel's compute_scc numbers them (the later loop finishes first)
+  { name: "two loops", asm: "w6 = 10\nw6 += -1\nif w6 != 0 goto -2\nw6 = 5\nw6 += -1\nif w6 != 0 goto -2\nw0 = 0\nexit" },
+  // A bpf_loop call is an implicit loop: its instruction gets an SCC number of its own
+  { name: "bpf_loop callback", asm: "r1 = 4\nr2 = subprog[+6]\nr3 = 0\nr4 = 0\ncall 181\nr0 = 0\nexit\nr0 = 0\nexit" },
   { name: "infinite loop", asm: "r0 = 0\nr0 = 0\nif r0 == 0 goto -2\nexit" },
   { name: "unbounded loop ctx", asm: "r2 = *(u32 *)(r1 + 0)\nr0 = 0\nr0 += 1\nif r0 < r2 goto -2\nexit" },
   { name: "large loop", asm: "r1 = 0\nr1 += 1\nif r1 < 1000000 goto -2\nr0 = 0\nexit" },

@@ -52,3 +52,28 @@ describe.skipIf(!kernelAvailable)("level-1 logs match the kernel's", () => {
     });
   }
 });
+
+describe.skipIf(!kernelAvailable)("level-2 'Live regs before insn' listing matches the kernel's", () => {
+  // The listing compute_live_registers prints: loop (SCC) numbers, registers live before each insn.
+  const listing = (log: string): string => {
+    const lines = log.split("\n");
+    const at = lines.indexOf("Live regs before insn:");
+    if (at < 0) return "";
+    const out: string[] = [];
+    for (let i = at + 1; i < lines.length && /^ {4}[ \d]{3}: /.test(lines[i]!) ; i++) out.push(lines[i]!.replace(/0x[0-9a-f]{16}|map\[id:\d+\]/g, "MAP"));
+    return out.join("\n");
+  };
+  it("for every non-tracing hand-written case", () => {
+    let compared = 0;
+    for (const c of CASES) {
+      if (c.attachTo || SLOW.has(c.name)) continue;
+      const insns = assemble(c.asm);
+      const type = c.type ?? "socket_filter";
+      const ours = verify({ insns, progType: type, maps: MAPS, ...(c.attachType ? { attachType: c.attachType } : {}) }, { logLevel: 2, nrCpus: 2 });
+      const kernel = kernelVerify(insns, type, MAPS, 2, c.attachType);
+      expect(listing(ours.log), c.name).toBe(listing(kernel.log));
+      if (listing(kernel.log)) compared++;
+    }
+    expect(compared).toBeGreaterThan(100);
+  });
+});
