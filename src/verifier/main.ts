@@ -20,15 +20,18 @@ import { copyVState, newFuncState, statesEqual, statesMaybeLooping } from "./sta
 import {
   CONST_PTR_TO_MAP,
   PTR_TO_CTX,
+  PTR_TO_FLOW_KEYS,
   PTR_TO_FUNC,
   PTR_TO_MAP_VALUE,
   PTR_TO_PACKET,
+  PTR_TO_PACKET_META,
   PTR_TO_SOCK_COMMON,
   PTR_TO_SOCKET,
   PTR_TO_TCP_SOCK,
   PTR_TO_XDP_SOCK,
   SCALAR_VALUE,
   baseType,
+  regTypeStr,
   type VState,
 } from "./types.js";
 import type { StateList } from "./env.js";
@@ -114,7 +117,8 @@ function checkLdAbs(env: Env, insn: Instruction): void {
 function checkAtomic(env: Env, insn: Instruction): void {
   const imm = insn.imm;
   if (imm === O.BPF_LOAD_ACQ || imm === O.BPF_STORE_REL) {
-    env.fail("load-acquire/store-release atomics are not supported by this verifier", "EINVAL");
+    checkAtomicLoadStore(env, insn);
+    return;
   }
   const sz = O.size(insn.op);
   if (sz !== O.BPF_W && sz !== O.BPF_DW) env.fail("invalid atomic operand size", "EINVAL");
@@ -139,6 +143,34 @@ function checkAtomic(env: Env, insn: Instruction): void {
   checkMemAccess(env, { ...base, access: "read", valueRegno: -1 });
   if (loadReg >= 0) checkMemAccess(env, { ...base, access: "read", valueRegno: loadReg });
   checkMemAccess(env, { ...base, access: "write", valueRegno: -1 });
+}
+
+/**
+ * check_atomic_load / check_atomic_store: a plain load (or store) of any size with alignment
+ * enforced, then the pointer must be one atomics may use (not ctx, packet, flow keys or sockets).
+ */
+function checkAtomicLoadStore(env: Env, insn: Instruction): void {
+  const load = insn.imm === O.BPF_LOAD_ACQ;
+  const ptrReg = load ? insn.src : insn.dst;
+  env.checkRegArg(insn.src, "src");
+  env.checkRegArg(insn.dst, load ? "dst_no_mark" : "src");
+  const ptrType = env.regs[ptrReg]!.type;
+  checkMemAccess(env, {
+    insnIdx: env.insnIdx,
+    regno: ptrReg,
+    off: insn.off,
+    size: O.sizeBytes(O.size(insn.op)),
+    access: load ? "read" : "write",
+    valueRegno: load ? insn.dst : insn.src,
+    strictOnce: true,
+    isLdsx: false,
+  });
+  if (load) saveAuxPtrType(env, ptrType);
+  const t = env.regs[ptrReg]!.type;
+  const base = baseType(t);
+  if (base === PTR_TO_CTX || base === PTR_TO_PACKET || base === PTR_TO_PACKET_META || base === PTR_TO_FLOW_KEYS || base === PTR_TO_SOCKET || base === PTR_TO_SOCK_COMMON || base === PTR_TO_TCP_SOCK || base === PTR_TO_XDP_SOCK) {
+    env.fail(`BPF_ATOMIC ${load ? "loads from" : "stores into"} R${ptrReg} ${regTypeStr(t)} is not allowed`, "EACCES");
+  }
 }
 
 export class Checker {

@@ -103,10 +103,11 @@ export function checkPtrAlignment(env: Env, reg: Reg, off: number, size: number,
     case PTR_TO_PACKET:
     case PTR_TO_PACKET_META: {
       if (!strict || size === 1) return;
-      // NET_IP_ALIGN is 0 on x86.
-      const regOff = tnumAdd(reg.varOff, tnumConst(BigInt(reg.off + off)));
+      // Strict checks emulate NET_IP_ALIGN == 2 on every architecture (check_pkt_ptr_alignment)
+      const ipAlign = 2;
+      const regOff = tnumAdd(reg.varOff, tnumConst(BigInt(ipAlign + reg.off + off)));
       if (!tnumIsAligned(regOff, size)) {
-        env.fail(`misaligned packet access off 0+${tnumText(reg.varOff)}+${reg.off}+${off} size ${size}`);
+        env.fail(`misaligned packet access off ${ipAlign}+${tnumText(reg.varOff)}+${reg.off}+${off} size ${size}`);
       }
       return;
     }

@@ -192,6 +192,20 @@ export const CASES: Case[] = [
   { name: "ringbuf submit scalar", asm: "r1 = 0\nr2 = 0\ncall 132\nr0 = 0\nexit" },
   // ---- loops --------------------------------------------------------------------------------
   { name: "bounded loop", asm: "r0 = 0\nr1 = 0\nr0 += r1\nr1 += 1\nif r1 < 10 goto -3\nexit" },
+  // Load-acquire / store-release (check_atomic_load/check_atomic_store)
+  { name: "load_acquire stack", asm: "r1 = 7\n*(u64 *)(r10 -8) = r1\nr0 = load_acquire((u64 *)(r10 -8))\nexit" },
+  { name: "store_release stack", asm: "r1 = 7\nstore_release((u64 *)(r10 -8), r1)\nr0 = *(u64 *)(r10 -8)\nexit" },
+  { name: "load_acquire narrow", asm: "r1 = 7\n*(u64 *)(r10 -8) = r1\nw0 = load_acquire((u8 *)(r10 -8))\nexit" },
+  { name: "load_acquire uninit", asm: "r0 = load_acquire((u64 *)(r10 -8))\nexit" },
+  { name: "load_acquire misaligned", asm: "r1 = 7\n*(u64 *)(r10 -16) = r1\n*(u64 *)(r10 -8) = r1\nr0 = load_acquire((u32 *)(r10 -10))\nexit" },
+  { name: "load_acquire ctx", asm: "r0 = load_acquire((u32 *)(r1 +0))\nexit" },
+  { name: "store_release ctx", asm: "r2 = 1\nstore_release((u32 *)(r1 +8), r2)\nr0 = 0\nexit", type: "sched_cls" },
+  { name: "load_acquire map value", asm: "r1 = 0\n*(u32 *)(r10 -4) = r1\nr2 = r10\nr2 += -4\nr1 = map[id:1]\ncall 1\nif r0 == 0 goto +2\nr0 = load_acquire((u64 *)(r0 +40))\nexit\nr0 = 0\nexit" },
+  { name: "load_acquire map value oob", asm: "r1 = 0\n*(u32 *)(r10 -4) = r1\nr2 = r10\nr2 += -4\nr1 = map[id:1]\ncall 1\nif r0 == 0 goto +2\nr0 = load_acquire((u64 *)(r0 +48))\nexit\nr0 = 0\nexit" },
+  { name: "store_release pointer leak", asm: "r1 = 0\n*(u32 *)(r10 -4) = r1\nr2 = r10\nr2 += -4\nr1 = map[id:1]\ncall 1\nif r0 == 0 goto +2\nstore_release((u64 *)(r0 +0), r10)\nr0 = 0\nexit" },
+  { name: "store_release xdp pkt", type: "xdp", asm: "r2 = *(u32 *)(r1 +0)\nr3 = *(u32 *)(r1 +4)\nr4 = r2\nr4 += 8\nif r4 > r3 goto +2\nr5 = 1\nstore_release((u32 *)(r2 +0), r5)\nr0 = 0\nexit" },
+  { name: "store_release xdp pkt aligned", type: "xdp", asm: "r2 = *(u32 *)(r1 +0)\nr3 = *(u32 *)(r1 +4)\nr4 = r2\nr4 += 8\nif r4 > r3 goto +2\nr5 = 1\nstore_release((u16 *)(r2 +2), r5)\nr0 = 0\nexit" },
+  { name: "atomic add xdp pkt", type: "xdp", asm: "r2 = *(u32 *)(r1 +0)\nr3 = *(u32 *)(r1 +4)\nr4 = r2\nr4 += 8\nif r4 > r3 goto +2\nr5 = 1\nlock *(u32 *)(r2 +2) += r5\nr0 = 0\nexit" },
   // Two loops, numbered as the kernel's compute_scc numbers them (the later loop finishes first)
   { name: "two loops", asm: "w6 = 10\nw6 += -1\nif w6 != 0 goto -2\nw6 = 5\nw6 += -1\nif w6 != 0 goto -2\nw0 = 0\nexit" },
   // A bpf_loop call is an implicit loop: its instruction gets an SCC number of its own
