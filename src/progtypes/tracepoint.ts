@@ -26,9 +26,11 @@ export const tracepoint = defineProgramType({
   ldAbs: false,
   testRun: "none",
   helpers: kernelHelpers("tracepoint"),
-  // tp_prog_is_valid_access
+  // tp_prog_is_valid_access. Kernel quirk followed on purpose: its `off < sizeof(void *)` compares
+  // as unsigned, so a negative offset passes that test (and `off >= PERF_MAX_TRACE_SIZE`, a signed
+  // one): aligned negative offsets are accepted.
   checkAccess: ({ off, size, write }) => {
-    if (off < 8 || off >= PERF_MAX_TRACE_SIZE || write || off % size !== 0) return invalidCtxAccess(off, size);
+    if ((off >= 0 && off < 8) || off >= PERF_MAX_TRACE_SIZE || write || off % size !== 0) return invalidCtxAccess(off, size);
     return SCALAR;
   },
 });

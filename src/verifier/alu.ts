@@ -8,12 +8,15 @@ import { markChainPrecision } from "./precision.js";
 import type { Instruction } from "../isa/instruction.js";
 import {
   assignReg,
+  coerceRegToSize,
   coerceRegToSizeSx,
   coerceSubregToSizeSx,
   constReg,
   copyReg,
   markReg32Unbounded,
+  markReg32Known,
   markRegKnown,
+  markRegUnbounded,
   markRegUnknown,
   regBoundsSync,
   regWidth,
@@ -26,7 +29,7 @@ import {
 } from "./bounds.js";
 import type { Env } from "./env.js";
 import { assignScalarIdBeforeMov, BPF_MAX_VAR_OFF } from "./mem.js";
-import { tnumAdd, tnumIsConst, tnumSub } from "./tnum.js";
+import { tnum, tnumAdd, tnumIsConst, tnumSub, tnumSubreg } from "./tnum.js";
 import {
   CONST_PTR_TO_DYNPTR,
   CONST_PTR_TO_MAP,
@@ -47,7 +50,8 @@ import {
   baseType,
   regTypeStr,
   type Reg,
-  BPF_ADD_CONST,
+  BPF_ADD_CONST32,
+  BPF_ADD_CONST64,
   baseScalarId,
   hasAddConst,
 } from "./types.js";
@@ -225,6 +229,28 @@ function sanitizeCheckBounds(env: Env, dst: number, reg: Reg): void {
   }
 }
 
+/**
+ * maybe_fork_scalars (Linux 6.18 stable, "bpf: Recognize special arithmetic shift in the
+ * verifier" with the BPF_OR fix): `x s>> 63; x &= K` / `x |= K` with x in [-1, 0] splits the
+ * state. The pushed branch re-runs this instruction with x = 0; this path goes on with x = -1.
+ * The 64-bit range decides before the 32-bit one, whatever the instruction's width.
+ */
+function maybeForkScalars(env: Env, insn: Instruction, dst: Reg): void {
+  let alu32: boolean;
+  if (dst.smin === -1n && dst.smax === 0n) alu32 = false;
+  else if (dst.s32min === -1n && dst.s32max === 0n) alu32 = true;
+  else return;
+  const branch = env.pushStack(env.insnIdx, env.insnIdx);
+  const other = branch.frames[branch.curframe]!.regs[insn.dst]!;
+  if (alu32) {
+    markReg32Known(other, 0n);
+    markReg32Known(dst, 0xffff_ffffn);
+  } else {
+    markRegKnown(other, 0n);
+    markRegKnown(dst, U64_MAX);
+  }
+}
+
 /** adjust_reg_min_max_vals. */
 function adjustRegMinMaxVals(env: Env, insn: Instruction): void {
   const regs = env.regs;
@@ -258,25 +284,64 @@ function adjustRegMinMaxVals(env: Env, insn: Instruction): void {
       return;
     }
   }
+  if ((op === O.BPF_AND || op === O.BPF_OR) && tnumIsConst(srcReg.varOff)) maybeForkScalars(env, insn, dstReg);
+  // alu32 links need the upper half zero before the operation (the result is zero-extended)
+  const dstUmax = dstReg.umax;
   scalarAlu(dstReg, copyReg(srcReg), op, alu32);
-  // `r1 = r2; r1 += K; if r2 < N ...; use r1`: for 64-bit adds of a constant remember the
-  // delta in off so sync_linked_regs can move r2's new bounds onto r1.
+  // `r1 = r2; r1 += K; if r2 < N ...; use r1`: for adds and subs of a constant remember the
+  // signed delta in off so sync_linked_regs can move r2's new bounds onto r1.
   // (rX += rX is never linked: src is dst after the add; the kernel fixed this in d7f14173c0d5.)
   const selfAdd = O.srcBit(insn.op) === O.BPF_X && insn.src === insn.dst;
-  if (env.privileged && op === O.BPF_ADD && !alu32 && !selfAdd && dstReg.id && tnumIsConst(srcReg.varOff)) {
-    const val = srcReg.varOff.value;
-    if (hasAddConst(dstReg.id) || val > 0x7fffffffn) {
-      // Already rX += val once (off cannot accumulate), or an offset that would overflow later.
+  const constSrc = alu32 ? tnumIsConst(tnumSubreg(srcReg.varOff)) : tnumIsConst(srcReg.varOff);
+  if (env.privileged && (op === O.BPF_ADD || op === O.BPF_SUB) && !selfAdd && dstReg.id && constSrc) {
+    const raw = alu32 ? BigInt.asUintN(32, srcReg.varOff.value) : srcReg.varOff.value;
+    const sval = BigInt.asIntN(64, raw);
+    let off = Number(BigInt.asIntN(32, raw));
+    let link = true;
+    if (!alu32 && (sval < -0x80000000n || sval > 0x7fffffffn)) link = false;
+    if (alu32 && dstUmax > 0xffffffffn) link = false;
+    if (link && op === O.BPF_SUB) {
+      if (off === -0x80000000) link = false; // negating S32_MIN overflows
+      else off = -off;
+    }
+    if (!link || hasAddConst(dstReg.id)) {
+      // An offset that does not fit, or already rX += val once (off cannot accumulate).
       dstReg.off = 0;
       dstReg.id = 0;
     } else {
-      dstReg.id = baseScalarId(dstReg.id) + BPF_ADD_CONST;
-      dstReg.off = Number(val);
+      dstReg.id = baseScalarId(dstReg.id) + (alu32 ? BPF_ADD_CONST32 : BPF_ADD_CONST64);
+      dstReg.off = off;
     }
   } else {
     // Otherwise dst's bounds must not be propagated into its former copies.
     dstReg.id = 0;
   }
+}
+
+/** swab16/32/64 of the low `bytes` bytes of x. */
+function swab(x: bigint, bytes: number): bigint {
+  let out = 0n;
+  for (let i = 0; i < bytes; i++) out = (out << 8n) | ((x >> BigInt(8 * i)) & 0xffn);
+  return out;
+}
+
+/**
+ * scalar_byte_swap (Linux 6.18 stable, "bpf: Add bitwise tracking for BPF_END"): the tnum's bytes
+ * are swapped where the instruction swaps on this (little-endian) machine — bswap always, be* on
+ * little-endian — and the bounds are re-derived from it; 16/32-bit forms truncate. le64 is a no-op.
+ */
+function scalarByteSwap(d: Reg, insn: Instruction): void {
+  const alu64 = O.cls(insn.op) === O.BPF_ALU64;
+  const toLe = O.srcBit(insn.op) === O.BPF_TO_LE;
+  const needSwap = alu64 || !toLe;
+  if (needSwap || insn.imm === 16 || insn.imm === 32) d.id = 0;
+  if (needSwap) {
+    const bytes = insn.imm / 8;
+    d.varOff = tnum(swab(d.varOff.value, bytes), swab(d.varOff.mask, bytes));
+    markRegUnbounded(d);
+  }
+  if (insn.imm === 16 || insn.imm === 32) coerceRegToSize(d, insn.imm / 8);
+  regBoundsSync(d);
 }
 
 /** check_alu_op. */
@@ -298,6 +363,9 @@ export function checkAluOp(env: Env, insn: Instruction): void {
       const d = regs[insn.dst]!;
       scalarAlu(d, copyReg(d), O.BPF_NEG, !is64);
       d.id = 0;
+    } else if (op === O.BPF_END && regs[insn.dst]!.type === SCALAR_VALUE) {
+      env.checkRegArg(insn.dst, "dst_no_mark");
+      scalarByteSwap(regs[insn.dst]!, insn);
     } else {
       env.checkRegArg(insn.dst, "dst");
     }

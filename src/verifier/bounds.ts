@@ -202,12 +202,37 @@ function updateReg32Bounds(r: Reg): void {
   r.u32max = min(r.u32max, v.value | v.mask);
 }
 
+/**
+ * tnum_step: the least member of t above z (t.value when z is below it, the largest member when
+ * z is at or above that). Members are t.value + s for submasks s of t.mask, so this is the least
+ * submask above d = z - t.value: add one to d with every non-mask bit (and every bit below d's
+ * highest non-mask bit) filled, so the carry runs through to the next mask bit.
+ */
+function tnumStep(t: Tnum, z: bigint): bigint {
+  const top = t.value | t.mask;
+  if (z >= top) return top;
+  if (z < t.value) return t.value;
+  const d = z - t.value;
+  const stray = d & ~t.mask & U64_MAX;
+  const fill = stray === 0n ? 0n : (1n << BigInt(stray.toString(2).length)) - 1n;
+  const filled = (d | fill | (~t.mask & U64_MAX)) & U64_MAX;
+  return t.value | ((filled + 1n) & t.mask);
+}
+
 function updateReg64Bounds(r: Reg): void {
   const v = r.varOff;
   r.smin = max(r.smin, s64(v.value | (v.mask & (1n << 63n))));
   r.smax = min(r.smax, s64(v.value | (v.mask & S64_MAX)));
   r.umin = max(r.umin, v.value);
   r.umax = min(r.umax, v.value | v.mask);
+  // Linux 6.18 stable (efc11a667878): the u64 range and the tnum may share a single value.
+  if (v.mask === 0n) return;
+  const next = tnumStep(v, r.umin);
+  const uminIn = (r.umin & ~v.mask) === v.value;
+  const top = v.value | v.mask;
+  if (uminIn && next > r.umax) setKnownBounds(r, r.umin);
+  else if (!uminIn && next === top) setKnownBounds(r, top);
+  else if (!uminIn && next <= r.umax && tnumStep(v, next) > r.umax) setKnownBounds(r, next);
 }
 
 export function updateRegBounds(r: Reg): void {
@@ -247,6 +272,15 @@ function reg32DeduceBounds(r: Reg): void {
   if (u32(r.s32min) <= u32(r.s32max)) {
     r.u32min = max(u32(r.s32min), r.u32min);
     r.u32max = min(u32(r.s32max), r.u32max);
+  } else if (r.u32max < u32(r.s32min)) {
+    // Linux 6.18 stable (fbc7aef517d8): the s32 range wraps and the u32 range meets only its
+    // non-negative part …
+    r.s32min = s32(r.u32min);
+    r.u32max = min(r.u32max, u32(r.s32max));
+  } else if (u32(r.s32max) < r.u32min) {
+    // … or only its negative part.
+    r.s32max = s32(r.u32max);
+    r.u32min = max(r.u32min, u32(r.s32min));
   }
 }
 
@@ -503,22 +537,30 @@ export function coerceRegToSizeSx(r: Reg, size: number): void {
     markRegKnownScalar(r, v);
     return;
   }
+  // coerce_reg_to_size_sx (Linux 6.18): exact when the bits above `size` agree and the
+  // sign-extended ends share a sign; otherwise the type's default range. No bounds sync after.
   const topMask = ~((1n << bits) - 1n);
-  const topSmax = r.smax & topMask;
-  const topSmin = r.smin & topMask;
-  if ((topSmax === 0n || topSmax === topMask) && topSmax === topSmin) {
-    const initSmax = BigInt.asIntN(Number(bits), r.smax);
-    const initSmin = BigInt.asIntN(Number(bits), r.smin);
-    r.smax = max(initSmax, initSmin);
-    r.smin = min(initSmax, initSmin);
-    r.umax = u64(r.smax);
-    r.umin = u64(r.smin);
-    r.varOff = tnumRange(r.umin, r.umax);
-  } else {
-    setSextBounds64(r, size);
+  if ((u64(r.smax) & topMask) === (u64(r.smin) & topMask)) {
+    const a = BigInt.asIntN(Number(bits), r.smax);
+    const b = BigInt.asIntN(Number(bits), r.smin);
+    const smax = max(a, b);
+    const smin = min(a, b);
+    if (smax >= 0n === smin >= 0n) {
+      r.s32min = r.smin = smin;
+      r.s32max = r.smax = smax;
+      r.umin = u64(smin);
+      r.umax = u64(smax);
+      r.u32min = u32(smin);
+      r.u32max = u32(smax);
+      r.varOff = tnumRange(r.umin, r.umax);
+      return;
+    }
   }
-  markReg32Unbounded(r);
-  regBoundsSync(r);
+  setSextBounds64(r, size);
+  r.s32min = r.smin;
+  r.s32max = r.smax;
+  r.u32min = 0n;
+  r.u32max = U32_MAX;
 }
 
 function markRegKnownScalar(r: Reg, v: bigint): void {
@@ -540,14 +582,14 @@ export function coerceSubregToSizeSx(r: Reg, size: number): void {
   const smin32 = r.s32min;
   const topSmax = u32(smax32) & topMask;
   const topSmin = u32(smin32) & topMask;
-  if ((topSmax === 0n || topSmax === topMask) && topSmax === topSmin) {
-    const initSmax = BigInt.asIntN(Number(bits), smax32);
-    const initSmin = BigInt.asIntN(Number(bits), smin32);
+  const initSmax = BigInt.asIntN(Number(bits), smax32);
+  const initSmin = BigInt.asIntN(Number(bits), smin32);
+  if (topSmax === topSmin && max(initSmax, initSmin) >= 0n === min(initSmax, initSmin) >= 0n) {
     r.s32max = max(initSmax, initSmin);
     r.s32min = min(initSmax, initSmin);
     r.u32max = u32(r.s32max);
     r.u32min = u32(r.s32min);
-    r.varOff = tnumSubreg(tnumRange(r.u32min, r.u32max));
+    r.varOff = tnumSubreg(tnumRange(u64(r.s32min), u64(r.s32max)));
   } else {
     if (size === 1) {
       r.s32min = -128n;

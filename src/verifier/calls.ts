@@ -69,7 +69,7 @@ import {
   argBase,
 } from "./protos.js";
 import { copyReg } from "./bounds.js";
-import { forEachReg, IdMap, isSpilledScalarReg, newFuncState, regsExactScalar, statesMaybeLooping } from "./state.js";
+import { forEachReg, IdMap, isSpilledScalarReg, newFuncState, regsExactScalar, slotForWrite, statesMaybeLooping } from "./state.js";
 import { tnumIsConst } from "./tnum.js";
 import {
   BPF_REG_SIZE,
@@ -395,7 +395,7 @@ export function checkResourceLeak(env: Env, checkLock: boolean, prefix: string):
   if (leaked) env.fail(`${prefix} would lead to reference leak`, "EINVAL");
 }
 
-const MT = { HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, STACK_TRACE: 7, CGROUP_ARRAY: 8, LRU_PERCPU_HASH: 10, ARRAY_OF_MAPS: 12, HASH_OF_MAPS: 13, DEVMAP: 14, CPUMAP: 16, XSKMAP: 17, CGROUP_STORAGE: 19, PERCPU_CGROUP_STORAGE: 21, QUEUE: 22, STACK: 23, DEVMAP_HASH: 25, RINGBUF: 27, BLOOM_FILTER: 30 };
+const MT = { HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, STACK_TRACE: 7, CGROUP_ARRAY: 8, LRU_HASH: 9, LRU_PERCPU_HASH: 10, ARRAY_OF_MAPS: 12, HASH_OF_MAPS: 13, DEVMAP: 14, CPUMAP: 16, XSKMAP: 17, CGROUP_STORAGE: 19, PERCPU_CGROUP_STORAGE: 21, QUEUE: 22, STACK: 23, DEVMAP_HASH: 25, RINGBUF: 27, BLOOM_FILTER: 30 };
 
 function checkMapFuncCompatibility(env: Env, map: MapDesc | null, funcId: number): void {
   if (!map) return;
@@ -681,6 +681,10 @@ function setupFuncEntry(env: Env, subprog: number, callsite: number, kind: "call
   } else {
     // set_map_elem_callback_state: r1 = map, r2 = key, r3 = value, r4 = ctx.
     const m = map!;
+    // Only hash and array maps (and their per-CPU and LRU forms) have map_for_each_callback.
+    if (![MT.HASH, MT.ARRAY, MT.PERCPU_HASH, MT.PERCPU_ARRAY, MT.LRU_HASH, MT.LRU_PERCPU_HASH].includes(m.type)) {
+      env.fail("callback function not allowed for map", "ENOTSUPP");
+    }
     const r1 = copyReg(caller.regs[1]!);
     const key = copyReg(caller.regs[1]!);
     markRegUnknown(key);
@@ -776,10 +780,14 @@ function findPrevEntry(env: Env, cur: VState, insnIdx: number): VState | null {
   return null;
 }
 
+/** maybe_widen_reg's test: whether cur is to become unknown. */
+function shouldWidenReg(old: Reg, cur: Reg, ids: IdMap): boolean {
+  if (old.type !== SCALAR_VALUE || old.type !== cur.type) return false;
+  return !(old.precise || cur.precise || regsExactScalar(old, cur, ids));
+}
+
 function maybeWidenReg(old: Reg, cur: Reg, ids: IdMap): void {
-  if (old.type !== SCALAR_VALUE || old.type !== cur.type) return;
-  if (old.precise || cur.precise || regsExactScalar(old, cur, ids)) return;
-  markRegUnknown(cur);
+  if (shouldWidenReg(old, cur, ids)) markRegUnknown(cur);
 }
 
 function widenImpreciseScalars(old: VState, cur: VState): void {
@@ -791,7 +799,8 @@ function widenImpreciseScalars(old: VState, cur: VState): void {
     const n = Math.min(fo.stack.length, fc.stack.length);
     for (let i = 0; i < n; i++) {
       if (slotType(fo.stack[i]!, BPF_REG_SIZE - 1) !== STACK_SPILL || slotType(fc.stack[i]!, BPF_REG_SIZE - 1) !== STACK_SPILL) continue;
-      maybeWidenReg(fo.stack[i]!.spilled, fc.stack[i]!.spilled, ids);
+      // Only a widened slot is made private (it may be shared: copy-on-write).
+      if (shouldWidenReg(fo.stack[i]!.spilled, fc.stack[i]!.spilled, ids)) markRegUnknown(slotForWrite(fc, i).spilled);
     }
   }
 }

@@ -25,6 +25,7 @@ import {
   regConstValue,
   revOpcode,
   scalarBranchTaken,
+  zext32To64,
 } from "./bounds.js";
 import type { Env } from "./env.js";
 import { markChainPrecision } from "./precision.js";
@@ -51,8 +52,9 @@ import {
   baseType,
   type Reg,
   type VState,
+  BPF_ADD_CONST32,
+  addConstFlags,
   baseScalarId,
-  hasAddConst,
   slotType,
 } from "./types.js";
 
@@ -234,7 +236,7 @@ function tryMatchPktPointers(insn: Instruction, dst: Reg, src: Reg, thisBranch: 
 
 /** Every scalar (registers and spilled slots of all frames) with one of the ids, encoded for Hist.linked. */
 function linkedScalars(st: VState, id1: number, id2: number): number[] | null {
-  // Links are by base id: rX = rY + K shares rY's id with the BPF_ADD_CONST flag.
+  // Links are by base id: rX = rY + K shares rY's id with a BPF_ADD_CONST flag.
   id1 = baseScalarId(id1);
   id2 = baseScalarId(id2);
   const out: number[] = [];
@@ -258,14 +260,19 @@ function linkedScalars(st: VState, id1: number, id2: number): number[] | null {
 /**
  * sync_linked_regs: every scalar sharing known's base id learns known's range, shifted by the
  * difference of their BPF_ADD_CONST offsets; a shifted register keeps its own id and offset.
+ * Links made by 32-bit and 64-bit arithmetic do not mix, and a 32-bit link zero-extends.
  */
 function syncLinkedRegs(st: VState, known: Reg): void {
   const id = baseScalarId(known.id);
-  const knownAdd = hasAddConst(known.id);
+  const knownFlags = addConstFlags(known.id);
   const k = copyReg(known);
   forEachReg(st, (r) => {
     if (r === known || r.type !== SCALAR_VALUE || baseScalarId(r.id) !== id) return;
-    if ((!hasAddConst(r.id) && !knownAdd) || r.off === k.off) {
+    const flags = addConstFlags(r.id);
+    // One alu32 link and one alu64 link: the delta does not hold across widths. (Flags are
+    // compared as numbers: bit 31 makes JS bitwise operators go negative.)
+    if (flags !== 0 && knownFlags !== 0 && flags !== knownFlags) return;
+    if ((!flags && !knownFlags) || r.off === k.off) {
       assignReg(r, copyReg(k));
       return;
     }
@@ -278,6 +285,8 @@ function syncLinkedRegs(st: VState, known: Reg): void {
     r.off = savedOff;
     r.id = savedId;
     scalarAlu(r, fake, O.BPF_ADD, false);
+    if (flags === BPF_ADD_CONST32 || knownFlags === BPF_ADD_CONST32) zext32To64(r);
+    regBoundsSync(r);
   });
 }
 

@@ -10,9 +10,9 @@
  * Masks are 64 slots wide, kept as two 32-bit halves (lo: slots 0–31, hi: 32–63).
  */
 import * as O from "../isa/opcodes.js";
-import { markRegNotInit } from "./bounds.js";
 import { CALLBACK_HELPERS, type ProgramInfo } from "./cfg.js";
-import { STACK_INVALID, slotFill, type VState } from "./types.js";
+import { clearSlot } from "./state.js";
+import type { VState } from "./types.js";
 
 const MAX_FRAMES = 8;
 // Per instruction, per frame: may_read, must_write, must_write_acc, live_before (lo, hi each).
@@ -396,9 +396,8 @@ export class StackLiveness {
           alive = this.callsCallback[callsite] ? this.liveBefore(insts[i]!, callsite, f, spi) : this.liveBefore(insts[i]!, callsite + 1, f, spi);
         }
         if (alive) continue;
-        const slot = frame.stack[spi]!;
-        markRegNotInit(slot.spilled);
-        slot.types = slotFill(STACK_INVALID);
+        // Not in place: the slot may be shared with other states (copy-on-write).
+        clearSlot(frame, spi);
       }
     }
   }

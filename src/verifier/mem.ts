@@ -18,7 +18,7 @@ import {
 } from "./bounds.js";
 import { checkPtrToBtfAccess, markCtxLoad, tracingCtxAccess } from "./btf-access.js";
 import type { Env } from "./env.js";
-import { allocatedStack, growStack, isSpilledReg, isSpilledScalarReg } from "./state.js";
+import { allocatedStack, growStack, isSpilledReg, isSpilledScalarReg, slotForWrite } from "./state.js";
 import { markChainPrecision } from "./precision.js";
 import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst, tnumStr } from "./tnum.js";
 import {
@@ -289,7 +289,7 @@ export function checkStackAccessWithinBounds(env: Env, regno: number, off: numbe
 }
 
 function saveRegisterState(env: Env, state: FuncState, spi: number, reg: Reg, size: number): void {
-  const slot = state.stack[spi]!;
+  const slot = slotForWrite(state, spi);
   slot.spilled = copyReg(reg);
   let i = BPF_REG_SIZE;
   for (; i > BPF_REG_SIZE - size; i--) setSlotType(slot, i - 1, STACK_SPILL);
@@ -311,7 +311,8 @@ export { assignScalarIdBeforeMov };
 function checkStackWriteFixedOff(env: Env, state: FuncState, off: number, size: number, valueRegno: number, isSt: boolean, imm: number): void {
   const slotIdx = -off - 1;
   const spi = Math.floor(slotIdx / BPF_REG_SIZE);
-  const slot = state.stack[spi]!;
+  // Every branch below writes the slot: make it private first (copy-on-write).
+  const slot = slotForWrite(state, spi);
   if (!env.allowPtrLeaks && isSpilledReg(slot) && !isSpilledScalarReg(slot) && size !== BPF_REG_SIZE) {
     env.fail("attempt to corrupt spilled pointer on stack");
   }
@@ -372,13 +373,14 @@ function checkStackWriteVarOff(env: Env, state: FuncState, ptrRegno: number, off
       const sr = slot.spilled;
       if (tnumIsConst(sr.varOff) && sr.varOff.value === 0n) continue;
     }
-    slot.spilled.type = NOT_INIT;
+    const own = slotForWrite(state, spi);
+    own.spilled.type = NOT_INIT;
     let nt = STACK_MISC;
     if (writingZero && t === STACK_ZERO) nt = STACK_ZERO;
     if (t === STACK_INVALID && !env.allowPtrLeaks) {
       env.fail(`uninit stack in range of var-offset write prohibited for !root; insn ${insnIdx}, off: ${i}`, "EINVAL");
     }
-    setSlotType(slot, j, nt);
+    setSlotType(own, j, nt);
   }
 }
 
@@ -402,7 +404,7 @@ function checkStackReadFixedOff(env: Env, regState: FuncState, off: number, size
   const slotIdx = -off - 1;
   const spi = Math.floor(slotIdx / BPF_REG_SIZE);
   const slot = regState.stack[spi]!;
-  const reg = slot.spilled;
+  let reg = slot.spilled;
   env.scratch.markSlot(spi);
   env.liveness.markRead(env.cur, regState.frameno, env.insnIdx, spi);
   if (env.curHist) {
@@ -416,7 +418,11 @@ function checkStackReadFixedOff(env: Env, regState: FuncState, off: number, size
       if (reg.type !== SCALAR_VALUE) env.fail("invalid size of register fill");
       if (dstRegno < 0) return;
       if (size <= spillSize && off % BPF_REG_SIZE === 0) {
-        if (env.privileged && size === 4 && spillSize === 4 && regWidth(reg) <= 32) assignScalarIdBeforeMov(env, reg);
+        if (env.privileged && size === 4 && spillSize === 4 && regWidth(reg) <= 32) {
+          // The id goes to this state's own copy of the spill (the slot may be shared).
+          reg = slotForWrite(regState, spi).spilled;
+          assignScalarIdBeforeMov(env, reg);
+        }
         assignReg(env.regs[dstRegno]!, copyReg(reg));
         if (regWidth(reg) > size * 8) env.regs[dstRegno]!.id = 0;
       } else {
@@ -531,14 +537,15 @@ export function checkStackRangeInitialized(env: Env, regno: number, off: number,
       continue;
     }
     if (t === STACK_ZERO || (t === STACK_INVALID && env.allowPtrLeaks)) {
-      if (clobber) setSlotType(slot, j, STACK_MISC);
+      if (clobber) setSlotType(slotForWrite(state, spi), j, STACK_MISC);
       env.liveness.markRead(env.cur, reg.frameno, env.insnIdx, spi);
       continue;
     }
     if (isSpilledReg(slot) && (slot.spilled.type === SCALAR_VALUE || env.allowPtrLeaks)) {
       if (clobber) {
-        markRegUnknown(slot.spilled);
-        for (let k = 0; k < BPF_REG_SIZE; k++) scrubSpilledSlot(slot, k);
+        const own = slotForWrite(state, spi);
+        markRegUnknown(own.spilled);
+        for (let k = 0; k < BPF_REG_SIZE; k++) scrubSpilledSlot(own, k);
       }
       env.liveness.markRead(env.cur, reg.frameno, env.insnIdx, spi);
       continue;
@@ -657,8 +664,9 @@ export function checkMemAccess(env: Env, a: MemAccess): void {
     if (value) markRegUnknown(value);
   } else if (t === CONST_PTR_TO_MAP) {
     // check_ptr_to_map_access: reads of struct bpf_map fields through BTF.
-    if (off < 0) env.fail(`R${regno} is bpf_map invalid negative access: off=${off}`);
-    if (access !== "read") env.fail("only read from bpf_map is supported");
+    const tname = mapStructName(reg.map?.type ?? 0);
+    if (off < 0) env.fail(`R${regno} is ${tname} invalid negative access: off=${off}`);
+    if (access !== "read") env.fail(`only read from ${tname} is supported`);
     if (value) markRegUnknown(value);
   } else {
     env.fail(`R${regno} invalid mem access '${regTypeStr(t)}'`);
@@ -667,6 +675,29 @@ export function checkMemAccess(env: Env, a: MemAccess): void {
   if (size < BPF_REG_SIZE && value && access === "read" && value.type === SCALAR_VALUE) {
     if (!a.isLdsx) coerceRegToSize(value, size);
     else coerceRegToSizeSx(value, size);
+  }
+}
+
+/** The kernel struct behind a map type's map_btf_id (what check_ptr_to_map_access names). */
+function mapStructName(type: number): string {
+  switch (type) {
+    case 1: case 5: case 9: case 10: case 13: return "bpf_htab";
+    case 7: return "bpf_stack_map";
+    case 11: return "lpm_trie";
+    case 14: case 25: return "bpf_dtab";
+    case 15: return "bpf_stab";
+    case 16: return "bpf_cpu_map";
+    case 17: return "xsk_map";
+    case 18: return "bpf_shtab";
+    case 19: case 21: return "bpf_cgroup_storage_map";
+    case 20: return "reuseport_array";
+    case 22: case 23: return "bpf_queue_stack";
+    case 24: case 28: case 29: case 32: return "bpf_local_storage_map";
+    case 26: return "bpf_struct_ops_map";
+    case 27: case 31: return "bpf_ringbuf_map";
+    case 30: return "bpf_bloom_filter";
+    case 33: return "bpf_arena";
+    default: return "bpf_array";
   }
 }
 

@@ -15,6 +15,7 @@
 import * as O from "../isa/opcodes.js";
 import { CALLBACK_HELPERS } from "./cfg.js";
 import type { Env } from "./env.js";
+import { slotForWrite } from "./state.js";
 import { BPF_REG_SIZE, MAX_CALL_FRAMES, SCALAR_VALUE, STACK_SPILL, slotType, type VState } from "./types.js";
 
 /** One processed instruction of a path (the kernel's jmp history, kept for every instruction). */
@@ -208,7 +209,11 @@ export function markAllScalarsPrecise(st: VState): void {
     for (let f = 0; f <= s.curframe; f++) {
       const fr = s.frames[f]!;
       for (const r of fr.regs) if (r.type === SCALAR_VALUE) r.precise = true;
-      for (const slot of fr.stack) if (slotType(slot, BPF_REG_SIZE - 1) === STACK_SPILL && slot.spilled.type === SCALAR_VALUE) slot.spilled.precise = true;
+      for (let i = 0; i < fr.stack.length; i++) {
+        const slot = fr.stack[i]!;
+        // slotForWrite: the slot may be shared with other states.
+        if (slotType(slot, BPF_REG_SIZE - 1) === STACK_SPILL && slot.spilled.type === SCALAR_VALUE && !slot.spilled.precise) slotForWrite(fr, i).spilled.precise = true;
+      }
     }
   }
 }
@@ -257,7 +262,7 @@ function walk(env: Env, skipFirst: boolean): void {
           bt.clearSlot(fr, i);
           continue;
         }
-        slot.spilled.precise = true;
+        slotForWrite(func, i).spilled.precise = true;
       }
     }
     if (bt.empty()) return;

@@ -3,7 +3,7 @@
  * and the kernel's state equivalence used for pruning (states_equal, regsafe, stacksafe,
  * refsafe with id maps).
  */
-import { copyReg, markRegNotInit, newReg, rangeWithin } from "./bounds.js";
+import { assignReg, copyReg, markRegNotInit, newReg, rangeWithin } from "./bounds.js";
 import { tnumIn, tnumIsConst } from "./tnum.js";
 import {
   BPF_REG_SIZE,
@@ -30,6 +30,7 @@ import {
   type Reg,
   type StackSlot,
   type VState,
+  addConstFlags,
   hasAddConst,
 } from "./types.js";
 
@@ -41,8 +42,33 @@ import {
  */
 const NO_SPILL: Reg = newReg();
 
-export function newStackSlot(): StackSlot {
-  return { types: 0, spilled: NO_SPILL };
+/**
+ * An all-STACK_INVALID slot no frame owns (gen -1): new and cleaned slots share it, and the first
+ * write replaces it with a private one (slotForWrite).
+ */
+const EMPTY_SLOT: StackSlot = { types: 0, spilled: NO_SPILL, gen: -1 };
+
+/** Ownership tags of frames (FuncState.gen); every copy gives both frames fresh ones. */
+let genCounter = 0;
+const COW_CHECK = !!process.env.COW_CHECK; // TEMP
+if (COW_CHECK) Object.freeze(EMPTY_SLOT);
+
+/**
+ * Slot spi of frame f, made private to f first if f shares it with another frame (copy-on-write:
+ * copying a frame shares its slots). Every in-place change of a slot or of its spilled register
+ * goes through here; readers use f.stack[spi] directly.
+ */
+export function slotForWrite(f: FuncState, spi: number): StackSlot {
+  const s = f.stack[spi]!;
+  if (s.gen === f.gen) return s;
+  const own: StackSlot = { types: s.types, spilled: slotType(s, BPF_REG_SIZE - 1) === STACK_SPILL ? copyReg(s.spilled) : NO_SPILL, gen: f.gen };
+  f.stack[spi] = own;
+  return own;
+}
+
+/** clean_verifier_state for one slot: STACK_INVALID, no spill (the shared empty slot). */
+export function clearSlot(f: FuncState, spi: number): void {
+  f.stack[spi] = EMPTY_SLOT;
 }
 
 export function newFuncState(frameno: number, callsite: number, subprogno: number): FuncState {
@@ -64,6 +90,7 @@ export function newFuncState(frameno: number, callsite: number, subprogno: numbe
   return {
     regs,
     stack: [],
+    gen: ++genCounter,
     frameno,
     callsite,
     subprogno,
@@ -78,15 +105,14 @@ export function copyFuncState(f: FuncState): FuncState {
   const src = f.regs;
   const regs: Reg[] = new Array<Reg>(src.length);
   for (let i = 0; i < src.length; i++) regs[i] = copyReg(src[i]!);
-  const from = f.stack;
-  const stack: StackSlot[] = new Array<StackSlot>(from.length);
-  for (let i = 0; i < from.length; i++) {
-    const s = from[i]!;
-    stack[i] = { types: s.types, spilled: slotType(s, BPF_REG_SIZE - 1) === STACK_SPILL ? copyReg(s.spilled) : NO_SPILL };
-  }
+  // Slots are shared, not copied: neither frame owns them any more (both get a fresh gen), so the
+  // first write on either side copies the slot (slotForWrite).
+  f.gen = ++genCounter;
+  if (COW_CHECK) for (const x of f.stack) if (!Object.isFrozen(x)) { Object.freeze(x); if (x.spilled !== NO_SPILL) Object.freeze(x.spilled); }
   return {
     regs,
-    stack,
+    stack: f.stack.slice(),
+    gen: ++genCounter,
     frameno: f.frameno,
     callsite: f.callsite,
     subprogno: f.subprogno,
@@ -122,7 +148,7 @@ export function allocatedStack(f: FuncState): number {
 /** grow_stack_state: make room for `size` bytes below the frame pointer. */
 export function growStack(f: FuncState, size: number): void {
   const n = Math.ceil(size / BPF_REG_SIZE);
-  while (f.stack.length < n) f.stack.push(newStackSlot());
+  while (f.stack.length < n) f.stack.push(EMPTY_SLOT);
 }
 
 export function isSpilledReg(slot: StackSlot): boolean {
@@ -133,12 +159,54 @@ export function isSpilledScalarReg(slot: StackSlot): boolean {
   return isSpilledReg(slot) && slot.spilled.type === SCALAR_VALUE;
 }
 
-/** Every register of every frame, and every spilled register (bpf_for_each_reg_in_vstate). */
+/** Stand-in for a shared spilled register while forEachReg's callback runs on it. */
+const SCRATCH: Reg = newReg();
+
+function sameReg(a: Reg, b: Reg): boolean {
+  return (
+    a.type === b.type &&
+    a.off === b.off &&
+    a.varOff === b.varOff &&
+    a.smin === b.smin &&
+    a.smax === b.smax &&
+    a.umin === b.umin &&
+    a.umax === b.umax &&
+    a.s32min === b.s32min &&
+    a.s32max === b.s32max &&
+    a.u32min === b.u32min &&
+    a.u32max === b.u32max &&
+    a.id === b.id &&
+    a.refObjId === b.refObjId &&
+    a.range === b.range &&
+    a.map === b.map &&
+    a.memSize === b.memSize &&
+    a.frameno === b.frameno &&
+    a.subprogno === b.subprogno &&
+    a.precise === b.precise
+  );
+}
+
+/**
+ * Every register of every frame, and every spilled register (bpf_for_each_reg_in_vstate). The
+ * callback may change the register in place: a spilled register of a shared slot is handed over
+ * as a scratch copy, and only a changed one makes the slot private (most callbacks change none).
+ */
 export function forEachReg(s: VState, fn: (r: Reg, frame: FuncState) => void): void {
   for (let i = 0; i <= s.curframe; i++) {
     const f = s.frames[i]!;
     for (const r of f.regs) fn(r, f);
-    for (const slot of f.stack) if (isSpilledReg(slot)) fn(slot.spilled, f);
+    const stack = f.stack;
+    for (let spi = 0; spi < stack.length; spi++) {
+      const slot = stack[spi]!;
+      if (!isSpilledReg(slot)) continue;
+      if (slot.gen === f.gen) {
+        fn(slot.spilled, f);
+        continue;
+      }
+      assignReg(SCRATCH, slot.spilled);
+      fn(SCRATCH, f);
+      if (!sameReg(SCRATCH, slot.spilled)) assignReg(slotForWrite(f, spi).spilled, SCRATCH);
+    }
   }
 }
 
@@ -232,8 +300,9 @@ export function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: Exact, privileged
         return true;
       }
       if (regsExact(old, cur, ids)) return true;
-      // A linked offset (BPF_ADD_CONST) must match in presence and value.
-      if (hasAddConst(old.id) !== hasAddConst(cur.id)) return false;
+      // A linked offset must match in presence, width (BPF_ADD_CONST32 zero-extends, 64 does
+      // not) and value.
+      if (addConstFlags(old.id) !== addConstFlags(cur.id)) return false;
       if (hasAddConst(old.id) && old.off !== cur.off) return false;
       if (!ids.checkScalar(old.id, cur.id)) return false;
       return rangeWithin(old, cur) && tnumIn(old.varOff, cur.varOff);
@@ -305,6 +374,9 @@ function stacksafe(old: FuncState, cur: FuncState, ids: IdMap, exact: Exact, all
     const os = oldStack[spi]!;
     const cs = spi < curSlots ? curStack[spi]! : undefined;
     const ot = os.types;
+    // A slot both states share (copy-on-write, unchanged since) is safe against itself; only a
+    // spilled register with ids still needs the walk below, for the id pairs it records.
+    if (os === cs && (slotType(os, BPF_REG_SIZE - 1) !== STACK_SPILL || (os.spilled.id === 0 && os.spilled.refObjId === 0))) continue;
     // An all-STACK_INVALID old slot (dead, or never written) skips every byte below.
     if (ot === 0) {
       if (isExact && (!cs || cs.types !== 0)) return false;

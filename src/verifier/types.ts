@@ -156,6 +156,12 @@ export interface StackSlot {
   types: number;
   /** The spilled register when `slotType(slot, 7) === STACK_SPILL`. */
   spilled: Reg;
+  /**
+   * Owner: slots are shared between a frame and its copies (copy-on-write). A frame may change a
+   * slot (or its spilled register) in place only when `slot.gen === frame.gen`; otherwise it
+   * writes through slotForWrite (state.ts), which gives it a private copy first.
+   */
+  gen: number;
 }
 
 /** Packed byte types of a slot whose 8 bytes all have type t (fill). */
@@ -171,8 +177,10 @@ export function setSlotType(slot: StackSlot, j: number, t: number): void {
 
 export interface FuncState {
   regs: Reg[];
-  /** Slot i covers fp-(i+1)*8 … fp-i*8-1. */
+  /** Slot i covers fp-(i+1)*8 … fp-i*8-1. Shared with copies: write through slotForWrite. */
   stack: StackSlot[];
+  /** Ownership tag of this frame's slots (see StackSlot.gen); renewed when the frame is copied. */
+  gen: number;
   frameno: number;
   /** Call instruction that created this frame (-1 for the main frame). */
   callsite: number;
@@ -214,11 +222,18 @@ export interface VState {
 }
 
 /**
- * BPF_ADD_CONST: flag bit of a scalar's id marking "this register is the linked base plus
- * reg.off" (after `rX = rY; rX += K`). Ids are kept as non-negative numbers below 2^32.
+ * BPF_ADD_CONST64 / BPF_ADD_CONST32: flag bits of a scalar's id marking "this register is the
+ * linked base plus reg.off" after `rX = rY; rX += K` (64-bit) or `w` arithmetic on a register
+ * whose upper half is zero (32-bit, zero-extended). Ids are kept as non-negative numbers below
+ * 2^32; base ids stay below 2^30.
  */
-export const BPF_ADD_CONST = 0x80000000;
+export const BPF_ADD_CONST64 = 0x80000000;
+export const BPF_ADD_CONST32 = 0x40000000;
+/** Either flag (the kernel's BPF_ADD_CONST mask). */
+export const BPF_ADD_CONST = BPF_ADD_CONST64 + BPF_ADD_CONST32;
 /** reg->id & ~BPF_ADD_CONST. */
-export const baseScalarId = (id: number): number => id % BPF_ADD_CONST;
-/** reg->id & BPF_ADD_CONST. */
-export const hasAddConst = (id: number): boolean => id >= BPF_ADD_CONST;
+export const baseScalarId = (id: number): number => id % BPF_ADD_CONST32;
+/** reg->id & BPF_ADD_CONST: 0, BPF_ADD_CONST32 or BPF_ADD_CONST64. */
+export const addConstFlags = (id: number): number => id - (id % BPF_ADD_CONST32);
+/** reg->id & BPF_ADD_CONST != 0. */
+export const hasAddConst = (id: number): boolean => id >= BPF_ADD_CONST32;

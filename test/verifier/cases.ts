@@ -23,6 +23,8 @@ export interface Case {
    * structs below are this host's layout, Linux 6.18).
    */
   attachTo?: string;
+  /** Load with BTF func_info (callbacks need it): oracle.ts builds a minimal BTF for it. */
+  funcInfo?: boolean;
   asm: string;
 }
 
@@ -50,6 +52,15 @@ r1 = 0
 r2 = r10
 r2 += -4
 r1 = map[id:0]
+call 1
+`;
+
+const LOOKUP_ARRAY = `
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[id:1]
 call 1
 `;
 
@@ -206,6 +217,15 @@ export const CASES: Case[] = [
   { name: "store_release xdp pkt", type: "xdp", asm: "r2 = *(u32 *)(r1 +0)\nr3 = *(u32 *)(r1 +4)\nr4 = r2\nr4 += 8\nif r4 > r3 goto +2\nr5 = 1\nstore_release((u32 *)(r2 +0), r5)\nr0 = 0\nexit" },
   { name: "store_release xdp pkt aligned", type: "xdp", asm: "r2 = *(u32 *)(r1 +0)\nr3 = *(u32 *)(r1 +4)\nr4 = r2\nr4 += 8\nif r4 > r3 goto +2\nr5 = 1\nstore_release((u16 *)(r2 +2), r5)\nr0 = 0\nexit" },
   { name: "atomic add xdp pkt", type: "xdp", asm: "r2 = *(u32 *)(r1 +0)\nr3 = *(u32 *)(r1 +4)\nr4 = r2\nr4 += 8\nif r4 > r3 goto +2\nr5 = 1\nlock *(u32 *)(r2 +2) += r5\nr0 = 0\nexit" },
+  // Linked scalars with negative, subtracted and 32-bit offsets (6.18-stable, 7a433e519364 + fixes)
+  { name: "linked neg64", asm: "call 7\nr6 = r0\nr6 += -4\nif r0 > 10 goto +13\nr6 += 4\nr1 = 0\n*(u32 *)(r10 - 4) = r1\nr2 = r10\nr2 += -4\nr1 = map[id:1]\ncall 1\nif r0 == 0 goto +4\nr9 = r0\nr9 += r6\nr0 = *(u8 *)(r9 + 0)\nexit\nr0 = 0\nexit" },
+  { name: "linked sub64", asm: "call 7\nr6 = r0\nr6 -= 4\nif r0 > 10 goto +13\nr6 += 4\nr1 = 0\n*(u32 *)(r10 - 4) = r1\nr2 = r10\nr2 += -4\nr1 = map[id:1]\ncall 1\nif r0 == 0 goto +4\nr9 = r0\nr9 += r6\nr0 = *(u8 *)(r9 + 0)\nexit\nr0 = 0\nexit" },
+  { name: "linked alu32", asm: "call 7\nw0 &= 0xff\nw6 = w0\nw6 += 4\nif w0 > 10 goto +13\nw6 += -4\nr1 = 0\n*(u32 *)(r10 - 4) = r1\nr2 = r10\nr2 += -4\nr1 = map[id:1]\ncall 1\nif r0 == 0 goto +4\nr9 = r0\nr9 += r6\nr0 = *(u8 *)(r9 + 0)\nexit\nr0 = 0\nexit" },
+  { name: "linked alu32 upper half", asm: "call 7\nr6 = r0\nw6 += 4\nif r0 > 10 goto +13\nr6 += -4\nr1 = 0\n*(u32 *)(r10 - 4) = r1\nr2 = r10\nr2 += -4\nr1 = map[id:1]\ncall 1\nif r0 == 0 goto +4\nr9 = r0\nr9 += r6\nr0 = *(u8 *)(r9 + 0)\nexit\nr0 = 0\nexit" },
+  { name: "linked alu32 wrap", asm: "call 7\nw0 |= 0xffffff00\nr1 = r0\nw1 += 0x100\nif r1 > 0x80 goto +4\nr2 = r0\nr2 >>= 32\nif r2 == 0 goto +1\nr0 /= 0\nr0 = 0\nexit" },
+  { name: "linked alu32 zext", asm: "call 7\nw6 = w0\nr7 = r6\nw7 += 1\nr8 = 0xffffffff ll\nif r6 < r8 goto +3\nr7 >>= 32\nif r7 == 0 goto +1\nr0 /= 0\nr0 = 0\nexit" },
+  { name: "linked mixed widths", asm: "call 7\nr6 = r0\nr1 = 0x100000000 ll\nif r6 >= r1 goto +10\nr7 = r6\nw7 += 1\nr8 = r6\nr8 += 2\nr9 = 0xffffffff ll\nif r7 < r9 goto +3\nr8 >>= 32\nif r8 != 0 goto +1\nr0 /= 0\nr0 = 0\nexit" },
+  { name: "linked sub s32 min", asm: "call 7\nr6 = r0\nr6 -= -2147483648\nif r0 > 10 goto +13\nr6 += 4\nr1 = 0\n*(u32 *)(r10 - 4) = r1\nr2 = r10\nr2 += -4\nr1 = map[id:1]\ncall 1\nif r0 == 0 goto +4\nr9 = r0\nr9 += r6\nr0 = *(u8 *)(r9 + 0)\nexit\nr0 = 0\nexit" },
   // Two loops, numbered as the kernel's compute_scc numbers them (the later loop finishes first)
   { name: "two loops", asm: "w6 = 10\nw6 += -1\nif w6 != 0 goto -2\nw6 = 5\nw6 += -1\nif w6 != 0 goto -2\nw0 = 0\nexit" },
   // A bpf_loop call is an implicit loop: its instruction gets an SCC number of its own
@@ -316,4 +336,33 @@ export const CASES: Case[] = [
   { name: "sock_addr connect4 bind", type: "cgroup_sock_addr", attachType: "cgroup_inet4_connect", asm: `${STACK_BUF}r2 = r10\nr2 += -8\nr3 = 8\ncall 64\nr0 = 1\nexit` },
   { name: "sock_addr bind4 bind", type: "cgroup_sock_addr", attachType: "cgroup_inet4_bind", asm: `${STACK_BUF}r2 = r10\nr2 += -8\nr3 = 8\ncall 64\nr0 = 1\nexit` },
   { name: "sock_addr getpeername6 set_retval", type: "cgroup_sock_addr", attachType: "cgroup_inet6_getpeername", asm: "r1 = 0\ncall 187\nr0 = 1\nexit" },
+  // ---- found by the generator (unsafe-gen.ts / unsafe-run.ts) ----------------------------------
+  // scalar_byte_swap (6.18 stable): bswap/be keep the swapped tnum, 16/32-bit forms truncate
+  { name: "gen: be16 of masked index", asm: `${LOOKUP_ARRAY}if r0 == 0 goto +5\nr6 = *(u16 *)(r0 + 0)\nr6 &= 0x2f00\nr6 = be16 r6\nr0 += r6\nr1 = *(u8 *)(r0 + 0)\nr0 = 0\nexit` },
+  { name: "gen: bswap64 of constant", asm: `${LOOKUP_ARRAY}if r0 == 0 goto +5\nr6 = 0x2a\nr6 = bswap64 r6\nr0 += r6\nr1 = *(u8 *)(r0 + 0)\nr0 = 0\nexit` },
+  { name: "gen: le16 truncates", asm: `${LOOKUP_ARRAY}if r0 == 0 goto +6\nr6 = *(u32 *)(r0 + 0)\nr6 |= 0x10000\nr6 = le16 r6\nr6 &= 0x1f\nr0 += r6\nr1 = *(u8 *)(r0 + 0)\nr0 = 0\nexit` },
+  // coerce_reg_to_size_sx: exact only when the sign-extended ends share a sign
+  { name: "gen: movsx s8 of u8 range", asm: `${LOOKUP_ARRAY}if r0 == 0 goto +4\nr6 = *(u8 *)(r0 + 0)\nr6 = (s8)r6\nr0 += r6\nr1 = *(u8 *)(r0 + 0)\nr0 = 0\nexit` },
+  { name: "gen: movsx s8 with equal upper bits", asm: `${LOOKUP_ARRAY}if r0 == 0 goto +6\nr6 = *(u64 *)(r0 + 0)\nr6 &= 0x7f\nr6 |= 0x100\nr6 = (s8)r6\nr0 += r6\nr1 = *(u8 *)(r0 + 47)\nr0 = 0\nexit` },
+  { name: "gen: movsx32 s8 of u8 range", asm: `${LOOKUP_ARRAY}if r0 == 0 goto +5\nr6 = *(u8 *)(r0 + 0)\nw6 = (s8)w6\nw6 &= 0x1f\nr0 += r6\nr1 = *(u8 *)(r0 + 0)\nr0 = 0\nexit` },
+  // __update_reg64_bounds: the u64 range and the tnum share one value (6.18 stable, tnum_step)
+  { name: "gen: tnum and range share one value", asm: `${LOOKUP_ARRAY}if r0 == 0 goto +7\nr6 = *(u64 *)(r0 + 0)\nr6 &= 0x101\nif r6 < 2 goto +4\nif r6 > 0x100 goto +3\nr0 += r6\nr1 = *(u8 *)(r0 + 0)\nr0 = 0\nexit` },
+  // __reg32_deduce_bounds: an s32 range across the sign boundary meets the u32 range on one side
+  { name: "gen: s32 range across sign meets u32 once", asm: `${LOOKUP_ARRAY}if r0 == 0 goto +6\nr6 = *(s32 *)(r0 + 0)\nw6 *= -2\nif w6 > 5 goto +3\nw6 -= 5\nr0 += r6\nr1 = *(u8 *)(r0 + 0)\nr0 = 0\nexit` },
+  // maybe_fork_scalars: [-1, 0] AND/OR a constant forks into 0 and -1
+  { name: "gen: or of [-1,0] forks", asm: `${LOOKUP_ARRAY}if r0 == 0 goto +6\nr6 = *(s16 *)(r0 + 0)\nr6 s>>= 51\nw6 |= 1\nr0 += r6\nr1 = *(u8 *)(r0 + 0)\nr0 = 0\nexit` },
+  { name: "gen: and of [-1,0] forks", asm: `${LOOKUP_ARRAY}if r0 == 0 goto +6\nr6 = *(s16 *)(r0 + 0)\nr6 s>>= 63\nr6 &= 40\nr0 += r6\nr1 = *(u64 *)(r0 + 0)\nr0 = 0\nexit` },
+  { name: "gen: w and of [-1,0] forks", asm: `${LOOKUP_ARRAY}if r0 == 0 goto +6\nr6 = *(s8 *)(r0 + 0)\nw6 s>>= 19\nw6 &= -8\nr0 += r6\nr1 = *(u8 *)(r0 + 0)\nr0 = 0\nexit` },
+  // set_map_elem_callback_state: only hash and array maps iterate
+  { name: "gen: for_each_map_elem on ringbuf", funcInfo: true, asm: "r1 = map[id:2]\nr2 = subprog[+6]\nr3 = 0\nr4 = 0\ncall 164\nr0 = 0\nexit\nr0 = 0\nexit" },
+  { name: "gen: for_each_map_elem on array", funcInfo: true, asm: "r1 = map[id:1]\nr2 = subprog[+6]\nr3 = 0\nr4 = 0\ncall 164\nr0 = 0\nexit\nr0 = 0\nexit" },
+  { name: "gen: bpf_loop callback returns 2", funcInfo: true, asm: "r1 = 4\nr2 = subprog[+6]\nr3 = 0\nr4 = 0\ncall 181\nr0 = 0\nexit\nr0 = 2\nexit" },
+  // tp_prog_is_valid_access: negative offsets pass its unsigned `off < 8` (kernel quirk, followed)
+  { name: "gen: tracepoint ctx negative offsets", type: "tracepoint", asm: "r2 = *(u64 *)(r1 - 8)\nr3 = *(u32 *)(r1 - 4)\nr0 = 0\nexit" },
+  { name: "gen: tracepoint ctx negative misaligned", type: "tracepoint", asm: "r2 = *(u16 *)(r1 - 3)\nr0 = 0\nexit" },
+  { name: "gen: tracepoint ctx header", type: "tracepoint", asm: "r2 = *(u32 *)(r1 + 4)\nr0 = 0\nexit" },
+  // check_ptr_to_map_access names the map's kernel struct
+  { name: "gen: write to array map ptr", asm: "r7 = map[id:1]\nr0 = 0\n*(u16 *)(r7 + 8) = r0\nexit" },
+  { name: "gen: write to ringbuf map ptr", asm: "r7 = map[id:2]\nr0 = 0\n*(u16 *)(r7 + 8) = r0\nexit" },
+  { name: "gen: negative read of hash map ptr", asm: "r7 = map[id:0]\nr0 = *(u32 *)(r7 - 8)\nr0 = 0\nexit" },
 ];

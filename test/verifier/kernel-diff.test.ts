@@ -25,8 +25,8 @@ describe("verifier agrees with the kernel on hand-written programs", () => {
       const insns = assemble(c.asm);
       const type = c.type ?? "socket_filter";
       const t = tracing ? { kernelBtf: tracing.kernelBtf, attachTo: tracing.attachTo } : {};
-      const ours = verify({ insns, progType: type, maps: MAPS, ...(c.attachType ? { attachType: c.attachType } : {}), ...t }, { logLevel: 1, nrCpus: 2 });
-      const kernel = kernelAvailable ? kernelVerify(insns, type, MAPS, 1, c.attachType, tracing?.attachBtfId) : recorded.verdicts[c.name]!;
+      const ours = verify({ insns, progType: type, maps: MAPS, hasFuncInfo: c.funcInfo === true, ...(c.attachType ? { attachType: c.attachType } : {}), ...t }, { logLevel: 1, nrCpus: 2 });
+      const kernel = kernelAvailable ? kernelVerify(insns, type, MAPS, 1, c.attachType, tracing?.attachBtfId, c.funcInfo === true) : recorded.verdicts[c.name]!;
       expect(kernel, "recorded verdict").toBeDefined();
       // Never accept what the kernel rejects.
       if (!kernel.ok) expect(ours.ok).toBe(false);
@@ -41,7 +41,7 @@ describe.skipIf(!kernelAvailable)("level-1 logs match the kernel's", () => {
   // Map addresses (ours prints map[id:N]) change the padding before ";" on lddw lines.
   const normalize = (s: string): string =>
     s.replace(/0x[0-9a-f]{16}/g, "MAP").replace(/map\[id:\d+\]/g, "MAP").replace(/ +;/g, " ;").replace(/ max_states_per_insn .*/g, "");
-  for (const name of ["return 0", "uninit r2", "stack misaligned", "xdp pkt oob", "lookup no null check", "lookup oob", "ringbuf leak", "array var index oob", "tc pkt var off"]) {
+  for (const name of ["return 0", "uninit r2", "stack misaligned", "xdp pkt oob", "lookup no null check", "lookup oob", "ringbuf leak", "array var index oob", "tc pkt var off", "linked mixed widths", "linked alu32 zext", "linked alu32 wrap", "linked neg64"]) {
     it(name, () => {
       const c = CASES.find((x) => x.name === name)!;
       const insns = assemble(c.asm);
@@ -69,8 +69,8 @@ describe.skipIf(!kernelAvailable)("level-2 'Live regs before insn' listing match
       if (c.attachTo || SLOW.has(c.name)) continue;
       const insns = assemble(c.asm);
       const type = c.type ?? "socket_filter";
-      const ours = verify({ insns, progType: type, maps: MAPS, ...(c.attachType ? { attachType: c.attachType } : {}) }, { logLevel: 2, nrCpus: 2 });
-      const kernel = kernelVerify(insns, type, MAPS, 2, c.attachType);
+      const ours = verify({ insns, progType: type, maps: MAPS, hasFuncInfo: c.funcInfo === true, ...(c.attachType ? { attachType: c.attachType } : {}) }, { logLevel: 2, nrCpus: 2 });
+      const kernel = kernelVerify(insns, type, MAPS, 2, c.attachType, undefined, c.funcInfo === true);
       expect(listing(ours.log), c.name).toBe(listing(kernel.log));
       if (listing(kernel.log)) compared++;
     }

@@ -11,7 +11,7 @@ import { kernelVerify, tracingTarget } from "./oracle.js";
 
 const out: Record<string, { ok: boolean; message: string }> = {};
 for (const c of CASES) {
-  const k = kernelVerify(assemble(c.asm), c.type ?? "socket_filter", MAPS, 1, c.attachType, tracingTarget(c)?.attachBtfId);
+  const k = kernelVerify(assemble(c.asm), c.type ?? "socket_filter", MAPS, 1, c.attachType, tracingTarget(c)?.attachBtfId, c.funcInfo === true);
   out[c.name] = { ok: k.ok, message: k.message };
 }
 writeFileSync(new URL("./fixtures/kernel-verdicts.json", import.meta.url), JSON.stringify({ kernel: release(), verdicts: out }, null, 1) + "\n");
