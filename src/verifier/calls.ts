@@ -259,7 +259,6 @@ function checkFuncArg(env: Env, arg: number, meta: CallMeta, args: number[]): vo
   }
   const base = argBase(argType);
   const skipType = registerIsNull(reg) && (argType & F_MAYBE_NULL) !== 0;
-  if (reg.type === SCALAR_VALUE) markChainPrecision(env, regno);
   if (!skipType) {
     checkRegType(env, regno, argType);
     checkBtfArg(env, env.options.tracing, meta.funcId, arg, (argType & F_MAYBE_NULL) !== 0);
@@ -305,9 +304,9 @@ function checkFuncArg(env: Env, arg: number, meta: CallMeta, args: number[]): vo
       break;
     }
     case ARG_CONST_ALLOC_SIZE_OR_ZERO:
-      markChainPrecision(env, regno);
       if (!tnumIsConst(reg.varOff)) env.fail(`R${regno} is not a known constant'`);
       meta.memSize = Number(reg.varOff.value);
+      markChainPrecision(env, regno);
       break;
     case ARG_PTR_TO_INT:
     case ARG_PTR_TO_LONG: {
@@ -724,6 +723,8 @@ export function checkFuncCall(env: Env, insn: Instruction, insnIdx: number): num
   setupFuncEntry(env, subprog, insnIdx, "call", null);
   const st = env.cur;
   clearCallerSaved(env, st.frames[st.curframe - 1]!.regs);
+  // The callee's new frame pointer shows in the next state line, as in the kernel's log.
+  env.scratch.markReg(10);
   if (env.log.enabled) {
     env.verbose("caller:\n");
     printVerifierState(env.log, st, st.curframe - 1, true, env.scratch);

@@ -115,7 +115,7 @@ export function formatReg(r: Reg, frameno: number): string {
     parts.push(`ks=${r.map.keySize},vs=${r.map.valueSize}`);
   }
   if (t !== SCALAR_VALUE && r.off) parts.push(`off=${snum(BigInt(r.off))}`);
-  if (bt === PTR_TO_PACKET || bt === PTR_TO_PACKET_META) parts.push(`r=${r.range < 0 ? r.range : unum(BigInt(r.range))}`);
+  if (bt === PTR_TO_PACKET || bt === PTR_TO_PACKET_META) parts.push(`r=${unum(BigInt.asUintN(64, BigInt(r.range)))}`);
   if (bt === PTR_TO_MEM) parts.push(`sz=${unum(BigInt(r.memSize))}`);
   if (tnumIsConst(r.varOff)) {
     if (r.varOff.value) parts.push(`imm=${snum(BigInt.asIntN(64, r.varOff.value))}`);
@@ -202,10 +202,16 @@ export function formatFrame(s: VState, frameno: number, all: boolean, scratch?: 
 /**
  * A log buffer with the kernel's semantics: writes append at the end, bpf_vlog_reset moves the end
  * back (truncates). Kept as a list of pieces so truncation and appends stay cheap on huge logs.
+ * Like the kernel's default (rotating) log it keeps only the newest LOG_CAP characters, so a
+ * level-2 log of a million-instruction program cannot exhaust memory; positions stay absolute.
  */
+export const LOG_CAP = 16 * 1024 * 1024;
+
 export class VerifierLog {
   private parts: string[] = [];
   private len = 0;
+  /** Characters dropped from the front (rotation). */
+  private dropped = 0;
   readonly level: number;
   prevLogPos = 0;
   prevInsnPrintPos = 0;
@@ -219,22 +225,33 @@ export class VerifierLog {
   }
 
   get pos(): number {
-    return this.len;
+    return this.dropped + this.len;
   }
 
   write(text: string): void {
     if (!this.level || !text) return;
     this.parts.push(text);
     this.len += text.length;
+    if (this.len > 2 * LOG_CAP) this.rotate();
+  }
+
+  private rotate(): void {
+    const t = this.parts.join("");
+    const cut = t.length - LOG_CAP;
+    this.parts = [t.slice(cut)];
+    this.len -= cut;
+    this.dropped += cut;
   }
 
   reset(pos: number): void {
-    if (!this.level || pos > this.len) return;
-    while (this.len > pos) {
+    if (!this.level || pos > this.pos) return;
+    let local = pos - this.dropped;
+    if (local < 0) local = 0;
+    while (this.len > local) {
       const last = this.parts.pop()!;
       this.len -= last.length;
-      if (this.len < pos) {
-        const keep = last.slice(0, pos - this.len);
+      if (this.len < local) {
+        const keep = last.slice(0, local - this.len);
         this.parts.push(keep);
         this.len += keep.length;
       }
@@ -242,6 +259,7 @@ export class VerifierLog {
   }
 
   text(): string {
+    if (this.len > LOG_CAP) this.rotate();
     const t = this.parts.join("");
     this.parts = [t];
     return t;

@@ -181,7 +181,9 @@ export class Checker {
   /** Registers live before pc (compute_live_registers); one closure, not one per prune point. */
   private readonly liveAt = (pc: number): number => this.env.info.liveBefore[pc]!;
 
-  constructor(private readonly env: Env) {}
+  constructor(private readonly env: Env) {
+    if (env.options.logLevel >= 2) this.sccEntries = new Map();
+  }
 
   /** do_check_main. Throws VerifyError on rejection. */
   run(): void {
@@ -240,8 +242,12 @@ export class Checker {
         if (env.log.enabled) {
           if (env.scratch.any()) printInsnState(env.log, env.cur, env.insnIdx, env.scratch);
           env.log.prevLogPos = env.log.pos;
+          const mapText = insn.op === O.OP_LDDW && insn.src !== 0 && insn.src !== O.BPF_PSEUDO_FUNC ? this.mapName(insn) : undefined;
           env.verbose(`${env.insnIdx}: ${insnText(insn, env.insnIdx, (i) => this.mapName(i))}\n`);
           env.log.prevInsnPrintPos = env.log.pos - env.log.prevLogPos;
+          // The kernel prints a map reference as an 18-character address ("0xffff888…"): align
+          // the state that follows as it does, so the columns match the kernel's log.
+          if (mapText) env.log.prevInsnPrintPos += 18 - mapText.length;
           env.log.prevLogPos = env.log.pos;
         }
         prevInsnIdx = env.insnIdx;
@@ -279,8 +285,42 @@ export class Checker {
     let s: VState | null = st;
     while (s) {
       if (--s.branches > 0) break;
+      if (this.sccEntries) this.maybeExitScc(s);
       s = s.parent;
     }
+  }
+
+  /**
+   * Level-2 "SCC enter/exit" lines (maybe_enter_scc / maybe_exit_scc): a checkpoint inside a CFG
+   * loop is the loop's entry state for its call chain until every path from it has ended.
+   * Only the log uses this; it is kept only at log level 2.
+   */
+  private sccEntries: Map<string, VState> | null = null;
+
+  private sccCallchain(st: VState): string | null {
+    const sites: number[] = [];
+    for (let i = 0; i <= st.curframe; i++) {
+      const idx = i === st.curframe ? st.insnIdx : st.frames[i + 1]!.callsite;
+      const scc = this.env.info.scc[idx]!;
+      if (scc) return `(${sites.map((x) => `${x},`).join("")}${scc})`;
+      if (i === st.curframe) return null;
+      sites.push(idx);
+    }
+    return null;
+  }
+
+  private maybeEnterScc(st: VState): void {
+    const key = this.sccCallchain(st);
+    if (key === null || this.sccEntries!.has(key)) return;
+    this.sccEntries!.set(key, st);
+    this.env.verbose(`SCC enter ${key}\n`);
+  }
+
+  private maybeExitScc(st: VState): void {
+    const key = this.sccCallchain(st);
+    if (key === null || this.sccEntries!.get(key) !== st) return;
+    this.env.verbose(`SCC exit ${key}\n`);
+    this.sccEntries!.delete(key);
   }
 
   /** Executes one instruction; returns the next instruction index or PROCESS_EXIT. */
@@ -481,6 +521,7 @@ export class Checker {
     cur.parent = saved;
     cur.hist = null;
     list.push({ state: saved, hit: 0, miss: 0 });
+    if (this.sccEntries) this.maybeEnterScc(saved);
     return false;
   }
 

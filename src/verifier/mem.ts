@@ -358,7 +358,8 @@ function checkStackWriteVarOff(env: Env, state: FuncState, ptrRegno: number, off
   const maxOff = Number(ptr.smax) + off + size;
   const value = valueRegno >= 0 ? env.regs[valueRegno]! : null;
   const writingZero = (value && registerIsNull(value)) || (!value && isSt && imm === 0);
-  if (value && writingZero) markChainPrecision(env, valueRegno);
+  // A zero kept in some slot (STACK_ZERO, or a spilled constant 0) needs the value precise
+  let zeroUsed = false;
   for (let i = minOff; i < maxOff; i++) {
     const slotIdx = -i - 1;
     const spi = Math.floor(slotIdx / BPF_REG_SIZE);
@@ -371,17 +372,24 @@ function checkStackWriteVarOff(env: Env, state: FuncState, ptrRegno: number, off
     }
     if (writingZero && t === STACK_SPILL && isSpilledScalarReg(slot)) {
       const sr = slot.spilled;
-      if (tnumIsConst(sr.varOff) && sr.varOff.value === 0n) continue;
+      if (tnumIsConst(sr.varOff) && sr.varOff.value === 0n) {
+        zeroUsed = true;
+        continue;
+      }
     }
     const own = slotForWrite(state, spi);
     own.spilled.type = NOT_INIT;
     let nt = STACK_MISC;
-    if (writingZero && t === STACK_ZERO) nt = STACK_ZERO;
+    if (writingZero && t === STACK_ZERO) {
+      nt = STACK_ZERO;
+      zeroUsed = true;
+    }
     if (t === STACK_INVALID && !env.allowPtrLeaks) {
       env.fail(`uninit stack in range of var-offset write prohibited for !root; insn ${insnIdx}, off: ${i}`, "EINVAL");
     }
     setSlotType(own, j, nt);
   }
+  if (zeroUsed && value) markChainPrecision(env, valueRegno);
 }
 
 function markRegStackRead(env: Env, ptrState: FuncState, minOff: number, maxOff: number, dstRegno: number): void {
@@ -746,10 +754,8 @@ export function checkHelperMemAccess(env: Env, regno: number, accessSize: number
       checkStackRangeInitialized(env, regno, reg.off, accessSize, zeroSizeAllowed, access, meta);
       return;
     default:
-      if (zeroSizeAllowed && accessSize === 0 && registerIsNull(reg)) {
-        markChainPrecision(env, regno);
-        return;
-      }
+      // Allow a zero-byte access through NULL, whatever the pointer type
+      if (zeroSizeAllowed && accessSize === 0 && registerIsNull(reg)) return;
       env.fail(`R${regno} type=${regTypeStr(reg.type)} expected=${regTypeStr(PTR_TO_STACK)}`);
   }
 }
@@ -757,7 +763,6 @@ export function checkHelperMemAccess(env: Env, regno: number, accessSize: number
 /** check_mem_size_reg: the size argument that follows a memory argument. */
 export function checkMemSizeReg(env: Env, regno: number, access: Access, zeroSizeAllowed: boolean, meta: RawMeta & { msizeMax: bigint }): void {
   const reg = env.regs[regno]!;
-  markChainPrecision(env, regno);
   meta.msizeMax = reg.umax;
   const m: RawMeta | null = tnumIsConst(reg.varOff) ? meta : null;
   if (reg.smin < 0n) env.fail(`R${regno} min value is negative, either use unsigned or 'var &= const'`);
@@ -766,4 +771,6 @@ export function checkMemSizeReg(env: Env, regno: number, access: Access, zeroSiz
   }
   if (reg.umax >= BPF_MAX_VAR_SIZ) env.fail(`R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
   checkHelperMemAccess(env, regno - 1, Number(reg.umax), access, zeroSizeAllowed, m);
+  // Precise only once the size is known to be acceptable (the kernel marks it last)
+  markChainPrecision(env, regno);
 }

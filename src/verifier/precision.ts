@@ -15,6 +15,7 @@
 import * as O from "../isa/opcodes.js";
 import { CALLBACK_HELPERS } from "./cfg.js";
 import type { Env } from "./env.js";
+import { formatFrame, insnText } from "./log.js";
 import { slotForWrite } from "./state.js";
 import { BPF_REG_SIZE, MAX_CALL_FRAMES, SCALAR_VALUE, STACK_SPILL, slotType, type VState } from "./types.js";
 
@@ -85,6 +86,38 @@ class Backtrack {
 
 const bt = new Backtrack();
 const NOTSUPP = 1;
+
+/** fmt_reg_mask: "r1,r6". */
+function fmtRegMask(mask: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < 10; i++) if (mask & (1 << i)) out.push(`r${i}`);
+  return out.join(",");
+}
+
+/** fmt_stack_mask: "-8,-16". */
+function fmtStackMask(fr: number): string {
+  const out: string[] = [];
+  if (bt.stackCnt) for (let i = 0; i < MAX_SLOTS; i++) if (bt.isSlot(fr, i)) out.push(`-${(i + 1) * BPF_REG_SIZE}`);
+  return out.join(",");
+}
+
+/** The level-2 lines of __mark_chain_precision and backtrack_insn. */
+function logBefore(env: Env, idx: number): void {
+  const insn = env.info.slots[idx]!;
+  const text = insnText(insn, idx, (i) => {
+    const m = env.mapOf(idx, i);
+    return typeof m === "string" ? undefined : `map[id:${m.uid}]`;
+  });
+  env.verbose(`mark_precise: frame${bt.frame}: regs=${fmtRegMask(bt.regs[bt.frame]!)} stack=${fmtStackMask(bt.frame)} before ${idx}: ${text}\n`);
+}
+
+/** Oldest instruction of a state's path since its checkpoint (the kernel's first_insn_idx). */
+function firstIdx(st: VState, fallback: number): number {
+  let n = st.hist;
+  if (!n) return fallback;
+  while (n.prev) n = n.prev;
+  return n.idx;
+}
 
 function isPseudoCall(insn: { op: number; src: number }): boolean {
   return insn.op === O.OP_CALL && insn.src === O.BPF_PSEUDO_CALL;
@@ -204,7 +237,8 @@ function backtrackInsn(env: Env, node: Hist, subseqIdx: number): number {
 }
 
 /** mark_all_scalars_precise: every scalar of every checkpoint above `st`. */
-export function markAllScalarsPrecise(st: VState): void {
+export function markAllScalarsPrecise(st: VState, env?: Env): void {
+  if (env && env.options.logLevel >= 2) env.verbose(`mark_precise: frame${st.curframe}: falling back to forcing all scalars precise\n`);
   for (let s = st.parent; s; s = s.parent) {
     for (let f = 0; f <= s.curframe; f++) {
       const fr = s.frames[f]!;
@@ -228,10 +262,15 @@ function walk(env: Env, skipFirst: boolean): void {
   let node = st.hist;
   let subseq = -1;
   let skip = skipFirst;
+  const log2 = env.options.logLevel >= 2;
+  let lastIdx = env.insnIdx;
+  let first = firstIdx(start, env.insnIdx);
   for (;;) {
+    if (log2) env.verbose(`mark_precise: frame${bt.frame}: last_idx ${lastIdx} first_idx ${first} subseq_idx ${subseq} \n`);
     while (node) {
+      if (!skip && log2) logBefore(env, node.idx);
       if (!skip && backtrackInsn(env, node, subseq) === NOTSUPP) {
-        markAllScalarsPrecise(start);
+        markAllScalarsPrecise(start, env);
         return;
       }
       skip = false;
@@ -242,7 +281,7 @@ function walk(env: Env, skipFirst: boolean): void {
     st = st.parent;
     if (!st) return;
     if (st.curframe !== bt.frame) {
-      markAllScalarsPrecise(start);
+      markAllScalarsPrecise(start, env);
       return;
     }
     for (let fr = bt.frame; fr >= 0; fr--) {
@@ -254,8 +293,7 @@ function walk(env: Env, skipFirst: boolean): void {
         if (reg.type !== SCALAR_VALUE || reg.precise) bt.clearReg(i, fr);
         else reg.precise = true;
       }
-      if (!bt.stackCnt) continue;
-      for (let i = 0; i < MAX_SLOTS; i++) {
+      for (let i = 0; bt.stackCnt && i < MAX_SLOTS; i++) {
         if (!bt.isSlot(fr, i)) continue;
         const slot = func.stack[i];
         if (!slot || slotType(slot, BPF_REG_SIZE - 1) !== STACK_SPILL || slot.spilled.type !== SCALAR_VALUE || slot.spilled.precise) {
@@ -264,9 +302,15 @@ function walk(env: Env, skipFirst: boolean): void {
         }
         slotForWrite(func, i).spilled.precise = true;
       }
+      if (log2) {
+        env.verbose(`mark_precise: frame${fr}: parent state regs=${fmtRegMask(bt.regs[fr]!)} stack=${fmtStackMask(fr)}: ${formatFrame(st, fr, true)}\n`);
+      }
     }
     if (bt.empty()) return;
     node = st.hist;
+    subseq = first;
+    lastIdx = node ? node.idx : lastIdx;
+    first = firstIdx(st, lastIdx);
   }
 }
 

@@ -215,8 +215,11 @@ export function forEachReg(s: VState, fn: (r: Reg, frame: FuncState) => void): v
 /** A bijection between ids of the old and the current state (check_ids). */
 export class IdMap {
   // Pairs (old, cur) seen so far; a comparison sees few ids, so linear scans beat Maps.
+  // The first n entries are live; the arrays are kept (not truncated) across resets, so reuse
+  // allocates nothing.
   private readonly olds: number[] = [];
   private readonly curs: number[] = [];
+  private n = 0;
   private tmp = 1 << 30;
 
   check(oldId: number, curId: number): boolean {
@@ -224,20 +227,20 @@ export class IdMap {
     if (oldId === 0) return true;
     const olds = this.olds;
     const curs = this.curs;
-    const n = olds.length;
+    const n = this.n;
     for (let i = 0; i < n; i++) {
       if (olds[i] === oldId) return curs[i] === curId;
     }
     for (let i = 0; i < n; i++) if (curs[i] === curId) return false;
-    olds.push(oldId);
-    curs.push(curId);
+    olds[n] = oldId;
+    curs[n] = curId;
+    this.n = n + 1;
     return true;
   }
 
   /** Forgets every pairing (for reuse across comparisons). */
   reset(): void {
-    this.olds.length = 0;
-    this.curs.length = 0;
+    this.n = 0;
     this.tmp = 1 << 30;
   }
 
@@ -429,6 +432,78 @@ function refsafe(old: VState, cur: VState, ids: IdMap): boolean {
 const sharedIds = new IdMap();
 
 /**
+ * Conditions of regsafe (not_exact) that need no id map: false only where regsafe is false, so
+ * a miss can be found without the id bookkeeping, and in any order.
+ */
+function regMaybeSafe(old: Reg, cur: Reg, privileged: boolean): boolean {
+  const t = old.type;
+  if (t === NOT_INIT) return true;
+  if (t !== cur.type) return false;
+  if (t === SCALAR_VALUE) return (privileged && !old.precise) || (rangeWithin(old, cur) && tnumIn(old.varOff, cur.varOff));
+  const b = baseType(t);
+  if (b === PTR_TO_PACKET || b === PTR_TO_PACKET_META) return old.off === cur.off;
+  return sameHead(old, cur);
+}
+
+/** stacksafe (not_exact) without the id map: the same walk, with regMaybeSafe for regsafe. */
+function stackMaybeSafe(old: FuncState, cur: FuncState, privileged: boolean): boolean {
+  const oldStack = old.stack;
+  const curStack = cur.stack;
+  const curSlots = curStack.length;
+  for (let spi = 0; spi < oldStack.length; spi++) {
+    const os = oldStack[spi]!;
+    const ot = os.types;
+    if (ot === 0) continue;
+    const cs = spi < curSlots ? curStack[spi]! : undefined;
+    if (os === cs) continue;
+    const ct = cs ? cs.types : 0;
+    let regsKnown = false;
+    let oldReg: Reg | null = null;
+    let curReg: Reg | null = null;
+    for (let j = 0; j < BPF_REG_SIZE; j++) {
+      const o = (ot >> (j * 3)) & 7;
+      if (o === STACK_INVALID) continue;
+      if (privileged && o === STACK_MISC) continue;
+      if (!cs) return false;
+      if (!regsKnown) {
+        oldReg = scalarRegForStack(os, privileged);
+        curReg = scalarRegForStack(cs, privileged);
+        regsKnown = true;
+      }
+      if (oldReg && curReg) {
+        if (!regMaybeSafe(oldReg, curReg, privileged)) return false;
+        break;
+      }
+      const c = (ct >> (j * 3)) & 7;
+      if (o === STACK_MISC && c === STACK_ZERO) continue;
+      if (o !== c) return false;
+      if (j === BPF_REG_SIZE - 1 && o === STACK_SPILL && !regMaybeSafe(os.spilled, cs.spilled, privileged)) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * A quick pass for states_equal (not_exact) over the id-free conditions, stack first (where most
+ * misses are): nine comparisons in ten fail, and most fail here, before any id bookkeeping.
+ */
+function maybeEqual(old: VState, cur: VState, liveAt: (pc: number) => number, privileged: boolean): boolean {
+  for (let i = 0; i <= old.curframe; i++) {
+    const of = old.frames[i]!;
+    const cf = cur.frames[i]!;
+    if (of.callsite !== cf.callsite) return false;
+    if (!stackMaybeSafe(of, cf, privileged)) return false;
+    const live = liveAt(i === old.curframe ? old.insnIdx : old.frames[i + 1]!.callsite);
+    const oregs = of.regs;
+    const cregs = cf.regs;
+    for (let r = 0; r < 11; r++) {
+      if (live & (1 << r) && !regMaybeSafe(oregs[r]!, cregs[r]!, privileged)) return false;
+    }
+  }
+  return true;
+}
+
+/**
  * states_equal(old, cur). `liveAt(pc)` returns the bitmask of registers live before pc (the
  * kernel's compute_live_registers); dead registers of the old state match anything.
  */
@@ -441,6 +516,7 @@ export function statesEqual(
 ): boolean {
   if (old.curframe !== cur.curframe) return false;
   if (old.speculative && !cur.speculative) return false;
+  if (exact === "not_exact" && !maybeEqual(old, cur, liveAt, allowUninit)) return false;
   const ids = sharedIds;
   ids.reset();
   if (!refsafe(old, cur, ids)) return false;

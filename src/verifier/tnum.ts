@@ -147,6 +147,9 @@ export function tnumIn(a: Tnum, b: Tnum): boolean {
   // Cheap exits without BigInt allocation: a constant holds only itself, the unknown tnum all.
   if (a.mask === 0n) return b.mask === 0n && a.value === b.value;
   if (a.mask === M64 && a.value === 0n) return true;
+  // Equal masks: b's value has no mask bits (every tnum is built so), so b.value & ~a.mask is
+  // b.value; no BigInt is allocated.
+  if (a.mask === b.mask) return a.value === b.value;
   if (b.mask & ~a.mask) return false;
   return a.value === (b.value & ~a.mask);
 }
