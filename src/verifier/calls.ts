@@ -523,6 +523,11 @@ export function checkHelperCall(env: Env, insn: Instruction, insnIdx: number): n
     env.note("expected prog array map for tail call");
     throw new VerifyError("EINVAL", "expected prog array map for tail call");
   }
+  // record_func_key: a constant in-range tail-call index is remembered, so it must be precise
+  if (funcId === FUNC_TAIL_CALL && meta.map) {
+    const key = env.regs[3]!;
+    if (key.type === SCALAR_VALUE && tnumIsConst(key.varOff) && key.varOff.value < BigInt(meta.map.maxEntries)) markChainPrecision(env, 3);
+  }
 
   for (let i = 0; i < meta.accessSize; i++) {
     checkMemAccess(env, { insnIdx, regno: meta.regno, off: i, size: 1, access: "write", valueRegno: -1, strictOnce: false, isLdsx: false });

@@ -41,9 +41,11 @@ export function unum(v: bigint): string {
   return v <= 0xffffn ? v.toString() : `0x${v.toString(16)}`;
 }
 
+const snumDecimal = (v: bigint): boolean => v >= -32768n && v <= 32767n;
+
 /** verbose_snum: decimal within s16, otherwise the u64 bit pattern in hex. */
 export function snum(v: bigint): string {
-  if (v >= -32768n && v <= 32767n) return v.toString();
+  if (snumDecimal(v)) return v.toString();
   return `0x${BigInt.asUintN(64, v).toString(16)}`;
 }
 
@@ -53,8 +55,9 @@ function scalarRanges(r: Reg): string[] {
     { name: "smax", val: r.smax, omit: r.smax === S64_MAX },
     { name: "umin", val: r.umin, omit: r.umin === 0n },
     { name: "umax", val: r.umax, omit: r.umax === U64_MAX },
-    { name: "smin32", val: r.s32min, omit: r.s32min === S32_MIN },
-    { name: "smax32", val: r.s32max, omit: r.s32max === S32_MAX },
+    // 32-bit signed bounds that print in hex print as u32, not sign-extended (as the kernel)
+    { name: "smin32", val: snumDecimal(r.s32min) ? r.s32min : BigInt.asUintN(32, r.s32min), omit: r.s32min === S32_MIN },
+    { name: "smax32", val: snumDecimal(r.s32max) ? r.s32max : BigInt.asUintN(32, r.s32max), omit: r.s32max === S32_MAX },
     { name: "umin32", val: r.u32min, omit: r.u32min === 0n },
     { name: "umax32", val: r.u32max, omit: r.u32max === U32_MAX },
   ];

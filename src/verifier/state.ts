@@ -91,6 +91,7 @@ export function newFuncState(frameno: number, callsite: number, subprogno: numbe
     regs,
     stack: [],
     gen: ++genCounter,
+    missHint: -1,
     frameno,
     callsite,
     subprogno,
@@ -113,6 +114,7 @@ export function copyFuncState(f: FuncState): FuncState {
     regs,
     stack: f.stack.slice(),
     gen: ++genCounter,
+    missHint: -1,
     frameno: f.frameno,
     callsite: f.callsite,
     subprogno: f.subprogno,
@@ -343,6 +345,8 @@ const UNBOUND: Reg = (() => {
 })();
 
 const ALL_SPILL = slotFill(STACK_SPILL);
+/** Bits 0 and 2 of every byte's 3-bit type code. */
+const ONLY_BIT1 = 0o55555555;
 const ALL_MISC = slotFill(STACK_MISC);
 
 function isStackAllMisc(slot: StackSlot, allowUninit: boolean): boolean {
@@ -445,39 +449,50 @@ function regMaybeSafe(old: Reg, cur: Reg, privileged: boolean): boolean {
   return sameHead(old, cur);
 }
 
-/** stacksafe (not_exact) without the id map: the same walk, with regMaybeSafe for regsafe. */
+/** One slot of stacksafe (not_exact) without the id map, with regMaybeSafe for regsafe. */
+function slotMaybeSafe(os: StackSlot, cs: StackSlot | undefined, privileged: boolean): boolean {
+  const ot = os.types;
+  // Every byte STACK_INVALID (0) or, privileged, STACK_MISC (2): nothing to check. Those are
+  // the 3-bit codes with bits 0 and 2 clear.
+  if (ot === 0 || (privileged && (ot & ONLY_BIT1) === 0)) return true;
+  if (os === cs) return true;
+  const ct = cs ? cs.types : 0;
+  let regsKnown = false;
+  let oldReg: Reg | null = null;
+  let curReg: Reg | null = null;
+  for (let j = 0; j < BPF_REG_SIZE; j++) {
+    const o = (ot >> (j * 3)) & 7;
+    if (o === STACK_INVALID) continue;
+    if (privileged && o === STACK_MISC) continue;
+    if (!cs) return false;
+    if (!regsKnown) {
+      oldReg = scalarRegForStack(os, privileged);
+      curReg = scalarRegForStack(cs, privileged);
+      regsKnown = true;
+    }
+    if (oldReg && curReg) return regMaybeSafe(oldReg, curReg, privileged);
+    const c = (ct >> (j * 3)) & 7;
+    if (o === STACK_MISC && c === STACK_ZERO) continue;
+    if (o !== c) return false;
+    if (j === BPF_REG_SIZE - 1 && o === STACK_SPILL && !regMaybeSafe(os.spilled, cs.spilled, privileged)) return false;
+  }
+  return true;
+}
+
+/**
+ * stacksafe (not_exact) without the id map. The slot that failed the last time this old frame
+ * was compared is tried first: the same checkpoint tends to miss on the same slot.
+ */
 function stackMaybeSafe(old: FuncState, cur: FuncState, privileged: boolean): boolean {
   const oldStack = old.stack;
   const curStack = cur.stack;
   const curSlots = curStack.length;
+  const hint = old.missHint;
+  if (hint >= 0 && hint < oldStack.length && !slotMaybeSafe(oldStack[hint]!, hint < curSlots ? curStack[hint] : undefined, privileged)) return false;
   for (let spi = 0; spi < oldStack.length; spi++) {
-    const os = oldStack[spi]!;
-    const ot = os.types;
-    if (ot === 0) continue;
-    const cs = spi < curSlots ? curStack[spi]! : undefined;
-    if (os === cs) continue;
-    const ct = cs ? cs.types : 0;
-    let regsKnown = false;
-    let oldReg: Reg | null = null;
-    let curReg: Reg | null = null;
-    for (let j = 0; j < BPF_REG_SIZE; j++) {
-      const o = (ot >> (j * 3)) & 7;
-      if (o === STACK_INVALID) continue;
-      if (privileged && o === STACK_MISC) continue;
-      if (!cs) return false;
-      if (!regsKnown) {
-        oldReg = scalarRegForStack(os, privileged);
-        curReg = scalarRegForStack(cs, privileged);
-        regsKnown = true;
-      }
-      if (oldReg && curReg) {
-        if (!regMaybeSafe(oldReg, curReg, privileged)) return false;
-        break;
-      }
-      const c = (ct >> (j * 3)) & 7;
-      if (o === STACK_MISC && c === STACK_ZERO) continue;
-      if (o !== c) return false;
-      if (j === BPF_REG_SIZE - 1 && o === STACK_SPILL && !regMaybeSafe(os.spilled, cs.spilled, privileged)) return false;
+    if (!slotMaybeSafe(oldStack[spi]!, spi < curSlots ? curStack[spi] : undefined, privileged)) {
+      old.missHint = spi;
+      return false;
     }
   }
   return true;

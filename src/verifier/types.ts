@@ -181,6 +181,8 @@ export interface FuncState {
   stack: StackSlot[];
   /** Ownership tag of this frame's slots (see StackSlot.gen); renewed when the frame is copied. */
   gen: number;
+  /** Explored states: the slot on which the last states_equal against this frame failed (-1). */
+  missHint: number;
   frameno: number;
   /** Call instruction that created this frame (-1 for the main frame). */
   callsite: number;
