@@ -50,8 +50,6 @@ const EMPTY_SLOT: StackSlot = { types: 0, spilled: NO_SPILL, gen: -1 };
 
 /** Ownership tags of frames (FuncState.gen); every copy gives both frames fresh ones. */
 let genCounter = 0;
-const COW_CHECK = !!process.env.COW_CHECK; // TEMP
-if (COW_CHECK) Object.freeze(EMPTY_SLOT);
 
 /**
  * Slot spi of frame f, made private to f first if f shares it with another frame (copy-on-write:
@@ -109,7 +107,6 @@ export function copyFuncState(f: FuncState): FuncState {
   // Slots are shared, not copied: neither frame owns them any more (both get a fresh gen), so the
   // first write on either side copies the slot (slotForWrite).
   f.gen = ++genCounter;
-  if (COW_CHECK) for (const x of f.stack) if (!Object.isFrozen(x)) { Object.freeze(x); if (x.spilled !== NO_SPILL) Object.freeze(x.spilled); }
   return {
     regs,
     stack: f.stack.slice(),

@@ -65,6 +65,8 @@ export function tnumArshift(a: Tnum, minShift: number, insnBitness: number): Tnu
 }
 
 export function tnumAdd(a: Tnum, b: Tnum): Tnum {
+  // Two constants (pointer offsets, mostly): the general formula reduces to the sum.
+  if (a.mask === 0n && b.mask === 0n) return { value: u64(a.value + b.value), mask: 0n };
   const sm = u64(a.mask + b.mask);
   const sv = u64(a.value + b.value);
   const sigma = u64(sm + sv);
@@ -74,6 +76,7 @@ export function tnumAdd(a: Tnum, b: Tnum): Tnum {
 }
 
 export function tnumSub(a: Tnum, b: Tnum): Tnum {
+  if (a.mask === 0n && b.mask === 0n) return { value: u64(a.value - b.value), mask: 0n };
   const dv = u64(a.value - b.value);
   const alpha = u64(dv + a.mask);
   const beta = u64(dv - b.mask);
