@@ -241,6 +241,9 @@ function maybeForkScalars(env: Env, insn: Instruction, dst: Reg): void {
   else if (dst.s32min === -1n && dst.s32max === 0n) alu32 = true;
   else return;
   const branch = env.pushStack(env.insnIdx, env.insnIdx);
+  // The branch re-runs this instruction: its path must not already contain it (the kernel's
+  // history holds jumps only, so there a re-run leaves no trace twice).
+  if (branch.hist && branch.hist.idx === env.insnIdx) branch.hist = branch.hist.prev;
   const other = branch.frames[branch.curframe]!.regs[insn.dst]!;
   if (alu32) {
     markReg32Known(other, 0n);

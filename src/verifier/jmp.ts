@@ -31,7 +31,7 @@ import type { Env } from "./env.js";
 import { markChainPrecision } from "./precision.js";
 import { printInsnState } from "./log.js";
 import { MAX_PACKET_OFF } from "./mem.js";
-import { forEachReg } from "./state.js";
+import { forEachReg, isSpilledReg, slotForWrite } from "./state.js";
 import { tnumEqualsConst } from "./tnum.js";
 import {
   CONST_PTR_TO_MAP,
@@ -55,7 +55,6 @@ import {
   BPF_ADD_CONST32,
   addConstFlags,
   baseScalarId,
-  slotType,
 } from "./types.js";
 
 const AT_PKT_END = -1;
@@ -234,47 +233,63 @@ function tryMatchPktPointers(insn: Instruction, dst: Reg, src: Reg, thisBranch: 
   return true;
 }
 
-/** Every scalar (registers and spilled slots of all frames) with one of the ids, encoded for Hist.linked. */
-function linkedScalars(st: VState, id1: number, id2: number): number[] | null {
-  // Links are by base id: rX = rY + K shares rY's id with a BPF_ADD_CONST flag.
-  id1 = baseScalarId(id1);
-  id2 = baseScalarId(id2);
-  const out: number[] = [];
-  for (let f = 0; f <= st.curframe; f++) {
+/** At most this many scalars are linked at one jump (LINKED_REGS_MAX). */
+const LINKED_REGS_MAX = 6;
+
+/**
+ * collect_linked_regs: the scalars sharing `id`'s base id — registers live before the jump (or the
+ * call a frame is in) and spilled slots, innermost frame first — encoded frame*128 + reg or
+ * frame*128 + 16 + slot. One past the limit loses its id, as in the kernel.
+ */
+function collectLinkedRegs(env: Env, st: VState, id: number, out: number[]): void {
+  id = baseScalarId(id);
+  for (let f = st.curframe; f >= 0; f--) {
     const fr = st.frames[f]!;
+    const live = env.info.liveBefore[f === st.curframe ? env.insnIdx : st.frames[f + 1]!.callsite]!;
     for (let i = 0; i < 10; i++) {
+      if (!(live & (1 << i))) continue;
       const r = fr.regs[i]!;
-      if (r.type === SCALAR_VALUE && r.id && (baseScalarId(r.id) === id1 || baseScalarId(r.id) === id2)) out.push(f * 128 + i);
+      if (r.type !== SCALAR_VALUE || baseScalarId(r.id) !== id) continue;
+      if (out.length < LINKED_REGS_MAX) out.push(f * 128 + i);
+      else r.id = 0;
     }
     for (let i = 0; i < fr.stack.length && i < 64; i++) {
       const slot = fr.stack[i]!;
-      const r = slot.spilled;
-      if (slotType(slot, 7) === 1 && r.type === SCALAR_VALUE && r.id && (baseScalarId(r.id) === id1 || baseScalarId(r.id) === id2)) {
-        out.push(f * 128 + 16 + i);
-      }
+      if (!isSpilledReg(slot) || slot.spilled.type !== SCALAR_VALUE || baseScalarId(slot.spilled.id) !== id) continue;
+      if (out.length < LINKED_REGS_MAX) out.push(f * 128 + 16 + i);
+      else slotForWrite(fr, i).spilled.id = 0;
     }
   }
-  return out.length > 1 ? out : null;
 }
 
 /**
- * sync_linked_regs: every scalar sharing known's base id learns known's range, shifted by the
- * difference of their BPF_ADD_CONST offsets; a shifted register keeps its own id and offset.
- * Links made by 32-bit and 64-bit arithmetic do not mix, and a 32-bit link zero-extends.
+ * sync_linked_regs: every collected scalar sharing known's base id learns known's range, shifted
+ * by the difference of their BPF_ADD_CONST offsets; a shifted register keeps its own id and
+ * offset. Links made by 32-bit and 64-bit arithmetic do not mix, and a 32-bit link zero-extends.
  */
-function syncLinkedRegs(st: VState, known: Reg): void {
+function syncLinkedRegs(st: VState, known: Reg, linked: readonly number[]): void {
   const id = baseScalarId(known.id);
   const knownFlags = addConstFlags(known.id);
   const k = copyReg(known);
-  forEachReg(st, (r) => {
-    if (r === known || r.type !== SCALAR_VALUE || baseScalarId(r.id) !== id) return;
+  for (const e of linked) {
+    const fr = st.frames[e >> 7]!;
+    const n = e & 127;
+    let r: Reg;
+    if (n < 16) r = fr.regs[n]!;
+    else {
+      const slot = fr.stack[n - 16];
+      if (!slot || !isSpilledReg(slot)) continue;
+      r = slot.spilled;
+    }
+    if (r === known || r.type !== SCALAR_VALUE || baseScalarId(r.id) !== id) continue;
     const flags = addConstFlags(r.id);
     // One alu32 link and one alu64 link: the delta does not hold across widths. (Flags are
     // compared as numbers: bit 31 makes JS bitwise operators go negative.)
-    if (flags !== 0 && knownFlags !== 0 && flags !== knownFlags) return;
+    if (flags !== 0 && knownFlags !== 0 && flags !== knownFlags) continue;
+    if (n >= 16) r = slotForWrite(fr, n - 16).spilled; // slots may be shared with other states
     if ((!flags && !knownFlags) || r.off === k.off) {
       assignReg(r, copyReg(k));
-      return;
+      continue;
     }
     // reg = known_reg; reg += delta (s32 offsets, so the delta fits in an s64 constant).
     const savedOff = r.off;
@@ -287,7 +302,7 @@ function syncLinkedRegs(st: VState, known: Reg): void {
     scalarAlu(r, fake, O.BPF_ADD, false);
     if (flags === BPF_ADD_CONST32 || knownFlags === BPF_ADD_CONST32) zext32To64(r);
     regBoundsSync(r);
-  });
+  }
 }
 
 /** reg_set_min_max for both branches (scalars only). Returns false if a branch is dead. */
@@ -338,9 +353,10 @@ export function checkCondJmpOp(env: Env, insn: Instruction, insnIdx: number): nu
   }
 
   // Scalars linked by id learn from this branch together: precision follows all of them.
-  if (env.curHist && ((dst.type === SCALAR_VALUE && dst.id) || (isX && src.type === SCALAR_VALUE && src.id))) {
-    env.curHist.linked = linkedScalars(thisBranch, dst.type === SCALAR_VALUE ? dst.id : 0, isX && src.type === SCALAR_VALUE ? src.id : 0);
-  }
+  const linked: number[] = [];
+  if (isX && src.type === SCALAR_VALUE && src.id) collectLinkedRegs(env, thisBranch, src.id, linked);
+  if (dst.type === SCALAR_VALUE && dst.id) collectLinkedRegs(env, thisBranch, dst.id, linked);
+  if (env.curHist) env.curHist.linked = linked.length > 1 ? linked : null;
   const other = env.pushStack(insnIdx + insn.off + 1, insnIdx);
   const otherRegs = other.frames[other.curframe]!.regs;
   if (isX) {
@@ -354,12 +370,12 @@ export function checkCondJmpOp(env: Env, insn: Instruction, insnIdx: number): nu
   const otherDead = otherRegs[insn.dst]!.type === SCALAR_VALUE && regBoundsInvalid(otherRegs[insn.dst]!);
   const thisDead = dst.type === SCALAR_VALUE && regBoundsInvalid(dst);
   if (isX && src.type === SCALAR_VALUE && src.id) {
-    syncLinkedRegs(thisBranch, src);
-    syncLinkedRegs(other, otherRegs[insn.src]!);
+    syncLinkedRegs(thisBranch, src, linked);
+    syncLinkedRegs(other, otherRegs[insn.src]!, linked);
   }
   if (dst.type === SCALAR_VALUE && dst.id) {
-    syncLinkedRegs(thisBranch, dst);
-    syncLinkedRegs(other, otherRegs[insn.dst]!);
+    syncLinkedRegs(thisBranch, dst, linked);
+    syncLinkedRegs(other, otherRegs[insn.dst]!, linked);
   }
 
   if (

@@ -149,6 +149,9 @@ function syncLinked(node: Hist): void {
 function backtrackInsn(env: Env, node: Hist, subseqIdx: number): number {
   const slots = env.info.slots;
   const insn = slots[node.idx]!;
+  // Registers that gained range together at this instruction count as tracked before it is
+  // walked (bt_sync_linked_regs at both ends of backtrack_insn).
+  syncLinked(node);
   const cls = O.cls(insn.op);
   const op = O.aluOp(insn.op);
   const dreg = insn.dst;

@@ -90,6 +90,7 @@ export function newFuncState(frameno: number, callsite: number, subprogno: numbe
     stack: [],
     gen: ++genCounter,
     missHint: -1,
+    hotSlots: null,
     frameno,
     callsite,
     subprogno,
@@ -112,6 +113,7 @@ export function copyFuncState(f: FuncState): FuncState {
     stack: f.stack.slice(),
     gen: ++genCounter,
     missHint: -1,
+    hotSlots: null,
     frameno: f.frameno,
     callsite: f.callsite,
     subprogno: f.subprogno,
@@ -486,13 +488,33 @@ function stackMaybeSafe(old: FuncState, cur: FuncState, privileged: boolean): bo
   const curSlots = curStack.length;
   const hint = old.missHint;
   if (hint >= 0 && hint < oldStack.length && !slotMaybeSafe(oldStack[hint]!, hint < curSlots ? curStack[hint] : undefined, privileged)) return false;
-  for (let spi = 0; spi < oldStack.length; spi++) {
+  const hot = hotSlots(old, privileged);
+  for (let k = 0; k < hot.length; k++) {
+    const spi = hot[k]!;
     if (!slotMaybeSafe(oldStack[spi]!, spi < curSlots ? curStack[spi] : undefined, privileged)) {
       old.missHint = spi;
       return false;
     }
   }
   return true;
+}
+
+/**
+ * Slots of an explored frame that stacksafe has to look at (not all STACK_INVALID or, when
+ * privileged, STACK_MISC), listed once: about half of them are not, and an explored state's slot
+ * types only change when cleaning makes them STACK_INVALID (a stale entry costs a look, no more).
+ */
+function hotSlots(f: FuncState, privileged: boolean): number[] {
+  let hot = f.hotSlots;
+  if (hot) return hot;
+  hot = [];
+  const stack = f.stack;
+  for (let spi = 0; spi < stack.length; spi++) {
+    const ot = stack[spi]!.types;
+    if (ot !== 0 && !(privileged && (ot & ONLY_BIT1) === 0)) hot.push(spi);
+  }
+  f.hotSlots = hot;
+  return hot;
 }
 
 /**

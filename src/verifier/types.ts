@@ -183,6 +183,8 @@ export interface FuncState {
   gen: number;
   /** Explored states: the slot on which the last states_equal against this frame failed (-1). */
   missHint: number;
+  /** Explored states: the slots states_equal must look at (state.ts hotSlots), once computed. */
+  hotSlots: number[] | null;
   frameno: number;
   /** Call instruction that created this frame (-1 for the main frame). */
   callsite: number;

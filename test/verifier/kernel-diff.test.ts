@@ -87,14 +87,11 @@ describe.skipIf(!kernelAvailable)("level-2 logs match the kernel's", () => {
       .split("\n")
       .filter((l) => !/^verification time|^stack depth|^\(\d[\d,]*\) (frame|live stack)/.test(l))
       .join("\n");
-  // Known differences: which linked registers the kernel's precision backtracking includes (it
-  // filters them by liveness at the jump), and the history of a state forked by AND/OR of [-1,0].
-  const KNOWN = new Set(["linked alu32 zext", "linked scalar off: spilled base learns", "linked scalar off: two copies with offsets", "gen: and of [-1,0] forks"]);
-  it("for every non-tracing hand-written case but the known ones", () => {
+  it("for every non-tracing hand-written case", () => {
     const differing: string[] = [];
     let compared = 0;
     for (const c of CASES) {
-      if (c.attachTo || SLOW.has(c.name) || KNOWN.has(c.name) || c.funcInfo) continue;
+      if (c.attachTo || SLOW.has(c.name) || c.funcInfo) continue;
       const insns = assemble(c.asm);
       const type = c.type ?? "socket_filter";
       const ours = verify({ insns, progType: type, maps: MAPS, ...(c.attachType ? { attachType: c.attachType } : {}) }, { logLevel: 2, nrCpus: 2 });
