@@ -98,9 +98,10 @@ function oursOnObject(spec: ObjectSpec, names: readonly string[]): Map<string, {
     } finally {
       rt?.close();
     }
-    if (!got || (!got.r && /MapCreateError/.test(got.err ?? ""))) {
-      // The userspace runtime cannot create some map types (stack_trace, xskmap …): verify
-      // directly as `ebpf verify` does, with the CO-RE-relocated instructions.
+    if (!got || (!got.r && !got.err?.startsWith("CRASH"))) {
+      // The userspace runtime refused the object before verifying (a map type it cannot create,
+      // such as stack_trace or xskmap, or its own load-time helper check): verify directly as
+      // `ebpf verify` does, with the CO-RE-relocated instructions.
       try {
         let p = spec.programs.find((x) => x.name === name)!;
         if (p.coreRelos?.length) p = relocateObjectCore({ ...spec, programs: [p] }, btf()!).programs[0]!;
