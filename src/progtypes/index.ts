@@ -6,6 +6,12 @@ import { EbpfError } from "../errors.js";
 import { cgroupSkb } from "./cgroup-skb.js";
 import { cgroupSock } from "./cgroup-sock.js";
 import { cgroupSockAddr } from "./cgroup-sock-addr.js";
+import { cgroupDevice, cgroupSysctl } from "./cgroup-device.js";
+import { cgroupSockopt } from "./cgroup-sockopt.js";
+import { flowDissector } from "./flow-dissector.js";
+import { lwtIn, lwtOut, lwtSeg6local, lwtXmit } from "./lwt.js";
+import { skLookup, skReuseport } from "./sk-reuseport.js";
+import { skMsg, skSkb } from "./sk-skb.js";
 import { kprobe } from "./kprobe.js";
 import { perfEvent } from "./perf-event.js";
 import { rawTracepoint } from "./raw-tracepoint.js";
@@ -27,6 +33,11 @@ export { PT_REGS_NAMES, PT_REGS_SIZE, PT_REGS_PARM, ptRegsOffset } from "./kprob
 export { SOCK_OPS, SOCK_OPS_SIZE } from "./sock-ops.js";
 export { SOCK_ADDR, SOCK_ADDR_SIZE } from "./cgroup-sock-addr.js";
 export { bpfSockAccessOk } from "./cgroup-sock.js";
+export { SK_MSG_MD, SK_MSG_MD_SIZE } from "./sk-skb.js";
+export { FLOW_KEYS, FLOW_KEYS_SIZE } from "./flow-dissector.js";
+export { CGROUP_DEV_CTX, CGROUP_DEV_CTX_SIZE, BPF_SYSCTL, BPF_SYSCTL_SIZE } from "./cgroup-device.js";
+export { BPF_SOCKOPT, BPF_SOCKOPT_SIZE } from "./cgroup-sockopt.js";
+export { SK_REUSEPORT_MD, SK_REUSEPORT_MD_SIZE, SK_LOOKUP, SK_LOOKUP_SIZE } from "./sk-reuseport.js";
 export { PERF_EVENT_DATA, PERF_EVENT_DATA_SIZE } from "./perf-event.js";
 export { MAX_RAW_TP_ARGS } from "./raw-tracepoint.js";
 export { PERF_MAX_TRACE_SIZE } from "./tracepoint.js";
@@ -34,11 +45,13 @@ export { tracing, MAX_TRACING_ARGS, TRACING_ATTACH_TYPES } from "./tracing.js";
 export { checkContextAccesses, type CtxCheckResult, type CtxCheckOptions } from "./ctx-access.js";
 export { PacketBuffer, ethTypeTrans, buildSkb, buildXdp, ETH_HLEN, SKB_HEADROOM } from "./packet.js";
 export { socketFilter, cgroupSkb, schedCls, schedAct, xdp, kprobe, tracepoint, rawTracepoint, perfEvent, syscall, sockOps, cgroupSock, cgroupSockAddr };
+export { skSkb, skMsg, lwtIn, lwtOut, lwtXmit, lwtSeg6local, flowDissector, cgroupDevice, cgroupSysctl, cgroupSockopt, skReuseport, skLookup };
 
 /** Every program type this runtime knows, by libbpf name. */
 export const PROGRAM_TYPES: readonly ProgramTypeSpec[] = [
   socketFilter, kprobe, schedCls, schedAct, tracepoint, xdp, perfEvent, cgroupSkb, rawTracepoint, syscall,
   sockOps, cgroupSock, cgroupSockAddr,
+  skSkb, skMsg, lwtIn, lwtOut, lwtXmit, lwtSeg6local, flowDissector, cgroupDevice, cgroupSysctl, cgroupSockopt, skReuseport, skLookup,
   tracing,
 ];
 

@@ -30,7 +30,8 @@ export type CtxRegType =
   | "PTR_TO_PACKET_META"
   | "PTR_TO_SOCK_COMMON_OR_NULL"
   | "PTR_TO_SOCKET"
-  | "PTR_TO_SOCKET_OR_NULL";
+  | "PTR_TO_SOCKET_OR_NULL"
+  | "PTR_TO_FLOW_KEYS";
 
 export interface CtxAccess {
   /** Offset from the context pointer (insn off + any constant added to the register). */

@@ -4,6 +4,7 @@
  * is_valid_access), alignment, and the checks of memory a helper reads or writes.
  */
 import type { CtxRegType } from "../progtypes/types.js";
+import { FLOW_KEYS_SIZE } from "../progtypes/flow-dissector.js";
 import {
   assignReg,
   coerceRegToSize,
@@ -593,6 +594,8 @@ function ctxRegType(t: CtxRegType): number {
       return PTR_TO_SOCKET;
     case "PTR_TO_SOCKET_OR_NULL":
       return PTR_TO_SOCKET | PTR_MAYBE_NULL;
+    case "PTR_TO_FLOW_KEYS":
+      return PTR_TO_FLOW_KEYS;
     default:
       return SCALAR_VALUE;
   }
@@ -667,6 +670,11 @@ export function checkMemAccess(env: Env, a: MemAccess): void {
     if (access === "write" && valueRegno >= 0 && env.isPointerValue(valueRegno)) env.fail(`R${valueRegno} leaks addr into packet`);
     checkPacketAccess(env, regno, off, size, false);
     if (access === "read" && value) markRegUnknown(value);
+  } else if (t === PTR_TO_FLOW_KEYS) {
+    // check_flow_keys_access: within sizeof(struct bpf_flow_keys)
+    if (access === "write" && valueRegno >= 0 && env.isPointerValue(valueRegno)) env.fail(`R${valueRegno} leaks addr into flow keys`);
+    if (off < 0 || off + size > FLOW_KEYS_SIZE) env.fail(`invalid access to flow keys off=${off} size=${size}`);
+    if (access === "read" && value) markRegUnknown(value);
   } else if (t === PTR_TO_SOCK_COMMON || t === PTR_TO_SOCKET || t === PTR_TO_TCP_SOCK || t === PTR_TO_XDP_SOCK) {
     if (access === "write") env.fail(`R${regno} cannot write into ${regTypeStr(t)}`);
     if (value) markRegUnknown(value);
@@ -722,6 +730,11 @@ export function mayAccessDirectPktData(env: Env): boolean {
     case "socket_filter":
     case "cgroup_skb":
     case "sock_ops":
+    case "lwt_in":
+    case "lwt_out":
+    case "lwt_seg6local":
+    case "sk_reuseport":
+    case "flow_dissector":
       return false;
     default:
       return true;

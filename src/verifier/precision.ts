@@ -267,9 +267,12 @@ function walk(env: Env, skipFirst: boolean): void {
   let skip = skipFirst;
   const log2 = env.options.logLevel >= 2;
   let lastIdx = env.insnIdx;
-  let first = firstIdx(start, env.insnIdx);
+  // first_idx walks the whole segment: only the log needs it before the walk; otherwise it is
+  // taken from the walk itself (the oldest node it reaches), below.
+  let first = log2 ? firstIdx(start, env.insnIdx) : -1;
   for (;;) {
     if (log2) env.verbose(`mark_precise: frame${bt.frame}: last_idx ${lastIdx} first_idx ${first} subseq_idx ${subseq} \n`);
+    if (!log2) first = node ? -1 : lastIdx;
     while (node) {
       if (!skip && log2) logBefore(env, node.idx);
       if (!skip && backtrackInsn(env, node, subseq) === NOTSUPP) {
@@ -281,6 +284,8 @@ function walk(env: Env, skipFirst: boolean): void {
       subseq = node.idx;
       node = node.prev;
     }
+    // The whole segment was walked: its oldest instruction is the one just visited.
+    if (first === -1) first = subseq;
     st = st.parent;
     if (!st) return;
     if (st.curframe !== bt.frame) {
@@ -313,7 +318,7 @@ function walk(env: Env, skipFirst: boolean): void {
     node = st.hist;
     subseq = first;
     lastIdx = node ? node.idx : lastIdx;
-    first = firstIdx(st, lastIdx);
+    if (log2) first = firstIdx(st, lastIdx);
   }
 }
 

@@ -236,6 +236,27 @@ export const BUILTIN_PROTOS: Readonly<Record<number, HelperProto>> = {
   56: p(INT, CTX, UNINIT, SIZE),
   57: p(INT, CTX, ANY, ANY, UNINIT, SIZE), // getsockopt
   59: p(INT, CTX, ANY), // sock_ops_cb_flags_set
+  // sockmap programs: sk_skb redirects, sk_msg verdict helpers.
+  52: p(INT, CTX, MAP, ANY, ANY), // sk_redirect_map
+  60: p(INT, CTX, MAP, ANY, ANY), // msg_redirect_map
+  61: p(INT, CTX, ANY), // msg_apply_bytes
+  62: p(INT, CTX, ANY), // msg_cork_bytes
+  63: p(INT, CTX, ANY, ANY, ANY), // msg_pull_data
+  71: p(INT, CTX, MAP, KEY, ANY), // msg_redirect_hash
+  72: p(INT, CTX, MAP, KEY, ANY), // sk_redirect_hash
+  90: p(INT, CTX, ANY, ANY, ANY), // msg_push_data
+  91: p(INT, CTX, ANY, ANY, ANY), // msg_pop_data
+  // lwt: push_encap (lwt_in, lwt_xmit) and the seg6local helpers.
+  73: p(INT, CTX, ANY, ROMEM, SIZE), // lwt_push_encap
+  74: p(INT, CTX, ANY, ROMEM, SIZE), // lwt_seg6_store_bytes
+  75: p(INT, CTX, ANY, ANY), // lwt_seg6_adjust_srh
+  76: p(INT, CTX, ANY, ROMEM, SIZE), // lwt_seg6_action
+  82: p(INT, CTX, MAP, KEY, ANY), // sk_select_reuseport
+  // cgroup/sysctl.
+  101: p(INT, CTX, "ARG_PTR_TO_MEM | MEM_WRITE", SIZE, ANY), // sysctl_get_name
+  102: p(INT, CTX, UNINIT, SIZE), // sysctl_get_current_value
+  103: p(INT, CTX, UNINIT, SIZE), // sysctl_get_new_value
+  104: p(INT, CTX, ROMEM, SIZE), // sysctl_set_new_value
   64: p(INT, CTX, ROMEM, SIZE), // bind (cgroup/connect4, connect6)
   65: p(INT, CTX, ANY),
   67: p(INT, CTX, UNINIT, SIZE0, ANY),

@@ -287,7 +287,10 @@ export function regsExactScalar(a: Reg, b: Reg, ids: IdMap): boolean {
 
 export type Exact = "not_exact" | "exact" | "range_within";
 
-/** regsafe(old, cur): everything proven safe from old also holds from cur. */
+/**
+ * regsafe(old, cur): everything proven safe from old also holds from cur. A change here must keep
+ * regMaybeSafe (the id-free prefilter of states_equal) false only where this is false.
+ */
 export function regsafe(old: Reg, cur: Reg, ids: IdMap, exact: Exact, privileged = false): boolean {
   if (exact === "exact") return regsExact(old, cur, ids) && (old.type !== PTR_TO_STACK || old.frameno === cur.frameno);
   if (old.type === NOT_INIT) {

@@ -125,6 +125,8 @@ export function guessType(file: string, section: string): string | undefined {
   if (/\/(linux|prototype-kernel)\/(tc_|tcbpf|test_cgrp2_tc)/.test(file)) return "sched_cls";
   // Suricata attaches its non-XDP filters to AF_PACKET sockets (SO_ATTACH_BPF, PACKET_FANOUT_EBPF)
   if (/\/suricata\//.test(file) && !/xdp/.test(base)) return "socket_filter";
+  // samples/bpf's lwt_len_hist: `ip route … encap bpf xmit obj lwt_len_hist_kern.o section len_hist`
+  if (/\/linux\/lwt_len_hist_kern\.o$/.test(file)) return "lwt_xmit";
   return undefined;
 }
 

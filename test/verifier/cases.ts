@@ -37,6 +37,36 @@ r4 += 1
 if r4 > r3 goto +2
 `;
 
+/** data/data_end of struct __sk_buff, then a 1-byte bounds check (r2 = data, r3 = data_end). */
+const SKB_PKT = `
+r0 = 0
+r2 = *(u32 *)(r1 + 76)
+r3 = *(u32 *)(r1 + 80)
+r4 = r2
+r4 += 1
+if r4 > r3 goto +2
+`;
+
+/** The same for the 8-byte data/data_end pointers at offsets 0 and 8 (sk_msg_md, sk_reuseport_md). */
+const MD_PKT = `
+r0 = 0
+r2 = *(u64 *)(r1 + 0)
+r3 = *(u64 *)(r1 + 8)
+r4 = r2
+r4 += 1
+if r4 > r3 goto +2
+`;
+
+/** bpf_sockopt optval/optval_end at offsets 8 and 16. */
+const SOCKOPT_PKT = `
+r0 = 1
+r2 = *(u64 *)(r1 + 8)
+r3 = *(u64 *)(r1 + 16)
+r4 = r2
+r4 += 1
+if r4 > r3 goto +2
+`;
+
 const STACK_BUF = `
 r2 = 0
 *(u64 *)(r10 - 8) = r2
@@ -336,6 +366,113 @@ export const CASES: Case[] = [
   { name: "sock_addr connect4 bind", type: "cgroup_sock_addr", attachType: "cgroup_inet4_connect", asm: `${STACK_BUF}r2 = r10\nr2 += -8\nr3 = 8\ncall 64\nr0 = 1\nexit` },
   { name: "sock_addr bind4 bind", type: "cgroup_sock_addr", attachType: "cgroup_inet4_bind", asm: `${STACK_BUF}r2 = r10\nr2 += -8\nr3 = 8\ncall 64\nr0 = 1\nexit` },
   { name: "sock_addr getpeername6 set_retval", type: "cgroup_sock_addr", attachType: "cgroup_inet6_getpeername", asm: "r1 = 0\ncall 187\nr0 = 1\nexit" },
+  // ---- sk_skb (struct __sk_buff) -----------------------------------------------------------
+  { name: "sk_skb read len", type: "sk_skb", asm: "r0 = *(u32 *)(r1 + 0)\nr0 = 0\nexit" },
+  { name: "sk_skb read mark", type: "sk_skb", asm: "r0 = *(u32 *)(r1 + 8)\nr0 = 0\nexit" },
+  { name: "sk_skb read remote_port byte", type: "sk_skb", asm: "r0 = *(u8 *)(r1 + 133)\nr0 = 0\nexit" },
+  { name: "sk_skb write priority", type: "sk_skb", asm: "r2 = 3\n*(u32 *)(r1 + 32) = r2\nr0 = 0\nexit" },
+  { name: "sk_skb write cb", type: "sk_skb", asm: "r2 = 3\n*(u32 *)(r1 + 48) = r2\nr0 = 0\nexit" },
+  { name: "sk_skb packet write", type: "sk_skb", asm: `${SKB_PKT}r5 = 1\n*(u8 *)(r2 + 0) = r5\nexit` },
+  { name: "sk_skb packet oob", type: "sk_skb", asm: `${SKB_PKT}r5 = *(u16 *)(r2 + 0)\nr0 = 0\nexit` },
+  { name: "sk_skb sk null checked", type: "sk_skb", asm: "r2 = *(u64 *)(r1 + 168)\nif r2 == 0 goto +1\nr0 = *(u32 *)(r2 + 4)\nr0 = 0\nexit" },
+  { name: "sk_skb bad helper", type: "sk_skb", asm: "r2 = 0\ncall 61\nr0 = 0\nexit" },
+  { name: "sk_skb ret 7", type: "sk_skb", asm: "r0 = 7\nexit" },
+  { name: "sk_skb stream_parser data_meta", type: "sk_skb", attachType: "sk_skb_stream_parser", asm: "r0 = *(u32 *)(r1 + 140)\nr0 = 0\nexit" },
+  { name: "sk_skb stream_verdict tc_index write", type: "sk_skb", attachType: "sk_skb_stream_verdict", asm: "r2 = 3\n*(u32 *)(r1 + 44) = r2\nr0 = 0\nexit" },
+  // ---- sk_msg (struct sk_msg_md) ------------------------------------------------------------
+  { name: "sk_msg read size", type: "sk_msg", attachType: "sk_msg_verdict", asm: "r0 = *(u32 *)(r1 + 68)\nr0 = 1\nexit" },
+  { name: "sk_msg narrow family", type: "sk_msg", attachType: "sk_msg_verdict", asm: "r0 = *(u8 *)(r1 + 16)\nr0 = 1\nexit" },
+  { name: "sk_msg data u32", type: "sk_msg", attachType: "sk_msg_verdict", asm: "r0 = *(u32 *)(r1 + 0)\nr0 = 1\nexit" },
+  { name: "sk_msg write family", type: "sk_msg", attachType: "sk_msg_verdict", asm: "r2 = 2\n*(u32 *)(r1 + 16) = r2\nr0 = 1\nexit" },
+  { name: "sk_msg packet read", type: "sk_msg", attachType: "sk_msg_verdict", asm: `${MD_PKT}r5 = *(u8 *)(r2 + 0)\nr0 = 0\nexit` },
+  { name: "sk_msg packet write", type: "sk_msg", attachType: "sk_msg_verdict", asm: `${MD_PKT}r5 = 1\n*(u8 *)(r2 + 0) = r5\nexit` },
+  { name: "sk_msg packet unchecked", type: "sk_msg", attachType: "sk_msg_verdict", asm: "r2 = *(u64 *)(r1 + 0)\nr0 = *(u8 *)(r2 + 0)\nexit" },
+  { name: "sk_msg sk read", type: "sk_msg", attachType: "sk_msg_verdict", asm: "r2 = *(u64 *)(r1 + 72)\nr0 = *(u32 *)(r2 + 4)\nr0 = 1\nexit" },
+  { name: "sk_msg bad helper", type: "sk_msg", attachType: "sk_msg_verdict", asm: "r2 = 0\nr3 = r10\nr3 += -8\nr4 = 8\ncall 26\nr0 = 1\nexit" },
+  { name: "sk_msg apply_bytes", type: "sk_msg", attachType: "sk_msg_verdict", asm: "r2 = 100\ncall 61\nr0 = 1\nexit" },
+  { name: "sk_msg ret 7", type: "sk_msg", attachType: "sk_msg_verdict", asm: "r0 = 7\nexit" },
+  // ---- lwt_in / lwt_out / lwt_xmit / lwt_seg6local (struct __sk_buff) -------------------------
+  { name: "lwt_in read mark", type: "lwt_in", asm: "r0 = *(u32 *)(r1 + 8)\nr0 = 0\nexit" },
+  { name: "lwt_in write mark", type: "lwt_in", asm: "r2 = 1\n*(u32 *)(r1 + 8) = r2\nr0 = 0\nexit" },
+  { name: "lwt_out read family", type: "lwt_out", asm: "r0 = *(u32 *)(r1 + 88)\nr0 = 0\nexit" },
+  { name: "lwt_out write tc_index", type: "lwt_out", asm: "r2 = 1\n*(u32 *)(r1 + 44) = r2\nr0 = 0\nexit" },
+  { name: "lwt_xmit write cb byte", type: "lwt_xmit", asm: "r2 = 1\n*(u8 *)(r1 + 51) = r2\nr0 = 0\nexit" },
+  { name: "lwt_xmit data_meta", type: "lwt_xmit", asm: "r0 = *(u32 *)(r1 + 140)\nr0 = 0\nexit" },
+  { name: "lwt_in packet read", type: "lwt_in", asm: `${SKB_PKT}r5 = *(u8 *)(r2 + 0)\nr0 = 0\nexit` },
+  { name: "lwt_in packet write", type: "lwt_in", asm: `${SKB_PKT}r5 = 1\n*(u8 *)(r2 + 0) = r5\nexit` },
+  { name: "lwt_seg6local packet write", type: "lwt_seg6local", asm: `${SKB_PKT}r5 = 1\n*(u8 *)(r2 + 0) = r5\nexit` },
+  { name: "lwt_xmit packet write", type: "lwt_xmit", asm: `${SKB_PKT}r5 = 1\n*(u8 *)(r2 + 0) = r5\nexit` },
+  { name: "lwt_out bad helper push_encap", type: "lwt_out", asm: "r2 = 0\nr3 = r10\nr3 += -8\nr4 = 8\ncall 73\nr0 = 0\nexit" },
+  { name: "lwt_xmit bad helper seg6_action", type: "lwt_xmit", asm: "r2 = 0\nr3 = r10\nr3 += -8\nr4 = 8\ncall 76\nr0 = 0\nexit" },
+  { name: "lwt_in bad helper store_bytes", type: "lwt_in", asm: "r2 = 0\nr3 = r10\nr3 += -8\nr4 = 8\nr5 = 0\ncall 9\nr0 = 0\nexit" },
+  { name: "lwt_in ret 7", type: "lwt_in", asm: "r0 = 7\nexit" },
+  { name: "lwt_seg6local ret -1", type: "lwt_seg6local", asm: "r0 = -1\nexit" },
+  // ---- flow_dissector (struct __sk_buff, flow_keys) -----------------------------------------
+  { name: "flow_dissector read flow_keys", type: "flow_dissector", attachType: "flow_dissector", asm: "r2 = *(u64 *)(r1 + 144)\nr0 = *(u16 *)(r2 + 0)\nr0 = 0\nexit" },
+  { name: "flow_dissector write flow_keys", type: "flow_dissector", attachType: "flow_dissector", asm: "r2 = *(u64 *)(r1 + 144)\nr3 = 1\n*(u16 *)(r2 + 2) = r3\nr0 = 0\nexit" },
+  { name: "flow_dissector flow_keys past end", type: "flow_dissector", attachType: "flow_dissector", asm: "r2 = *(u64 *)(r1 + 144)\nr0 = *(u32 *)(r2 + 56)\nr0 = 0\nexit" },
+  { name: "flow_dissector flow_keys const offset", type: "flow_dissector", attachType: "flow_dissector", asm: "r2 = *(u64 *)(r1 + 144)\nr2 += 8\nr0 = *(u32 *)(r2 + 44)\nr0 = 0\nexit" },
+  { name: "flow_dissector flow_keys const offset past end", type: "flow_dissector", attachType: "flow_dissector", asm: "r2 = *(u64 *)(r1 + 144)\nr2 += 8\nr0 = *(u32 *)(r2 + 48)\nr0 = 0\nexit" },
+  { name: "flow_dissector flow_keys store pointer", type: "flow_dissector", attachType: "flow_dissector", asm: "r2 = *(u64 *)(r1 + 144)\n*(u64 *)(r2 + 16) = r2\nr0 = 0\nexit" },
+  { name: "flow_dissector flow_keys u32 load", type: "flow_dissector", attachType: "flow_dissector", asm: "r2 = *(u32 *)(r1 + 144)\nr0 = 0\nexit" },
+  { name: "flow_dissector read mark", type: "flow_dissector", attachType: "flow_dissector", asm: "r0 = *(u32 *)(r1 + 8)\nr0 = 0\nexit" },
+  { name: "flow_dissector packet read", type: "flow_dissector", attachType: "flow_dissector", asm: `${SKB_PKT}r5 = *(u8 *)(r2 + 0)\nr0 = 0\nexit` },
+  { name: "flow_dissector packet write", type: "flow_dissector", attachType: "flow_dissector", asm: `${SKB_PKT}r5 = 1\n*(u8 *)(r2 + 0) = r5\nexit` },
+  { name: "flow_dissector bad helper", type: "flow_dissector", attachType: "flow_dissector", asm: "r2 = 0\nr3 = r10\nr3 += -8\nr4 = 8\nr5 = 0\ncall 9\nr0 = 0\nexit" },
+  { name: "flow_dissector ret 7", type: "flow_dissector", attachType: "flow_dissector", asm: "r0 = 7\nexit" },
+  // ---- cgroup_device (struct bpf_cgroup_dev_ctx) ----------------------------------------------
+  { name: "cgroup_device read access_type u16", type: "cgroup_device", attachType: "cgroup_device", asm: "r0 = *(u16 *)(r1 + 0)\nr0 = 1\nexit" },
+  { name: "cgroup_device read major byte", type: "cgroup_device", attachType: "cgroup_device", asm: "r0 = *(u8 *)(r1 + 4)\nr0 = 1\nexit" },
+  { name: "cgroup_device read past end", type: "cgroup_device", attachType: "cgroup_device", asm: "r0 = *(u32 *)(r1 + 12)\nr0 = 1\nexit" },
+  { name: "cgroup_device write minor", type: "cgroup_device", attachType: "cgroup_device", asm: "r2 = 1\n*(u32 *)(r1 + 8) = r2\nr0 = 1\nexit" },
+  { name: "cgroup_device ret 2", type: "cgroup_device", attachType: "cgroup_device", asm: "r0 = 2\nexit" },
+  { name: "cgroup_device ret unknown", type: "cgroup_device", attachType: "cgroup_device", asm: "r0 = *(u32 *)(r1 + 4)\nexit" },
+  { name: "cgroup_device bad helper", type: "cgroup_device", attachType: "cgroup_device", asm: "r2 = r10\nr2 += -8\nr3 = 8\nr4 = 0\ncall 101\nr0 = 1\nexit" },
+  // ---- cgroup_sysctl (struct bpf_sysctl) --------------------------------------------------------
+  { name: "cgroup_sysctl read write byte", type: "cgroup_sysctl", attachType: "cgroup_sysctl", asm: "r0 = *(u8 *)(r1 + 0)\nr0 = 1\nexit" },
+  { name: "cgroup_sysctl write file_pos", type: "cgroup_sysctl", attachType: "cgroup_sysctl", asm: "r2 = 0\n*(u32 *)(r1 + 4) = r2\nr0 = 1\nexit" },
+  { name: "cgroup_sysctl write file_pos u16", type: "cgroup_sysctl", attachType: "cgroup_sysctl", asm: "r2 = 0\n*(u16 *)(r1 + 4) = r2\nr0 = 1\nexit" },
+  { name: "cgroup_sysctl write write", type: "cgroup_sysctl", attachType: "cgroup_sysctl", asm: "r2 = 0\n*(u32 *)(r1 + 0) = r2\nr0 = 1\nexit" },
+  { name: "cgroup_sysctl get_name", type: "cgroup_sysctl", attachType: "cgroup_sysctl", asm: `${STACK_BUF}r2 = r10\nr2 += -8\nr3 = 8\nr4 = 0\ncall 101\nr0 = 1\nexit` },
+  { name: "cgroup_sysctl bad helper", type: "cgroup_sysctl", attachType: "cgroup_sysctl", asm: "call 46\nr0 = 1\nexit" },
+  { name: "cgroup_sysctl ret 2", type: "cgroup_sysctl", attachType: "cgroup_sysctl", asm: "r0 = 2\nexit" },
+  // ---- cgroup_sockopt (struct bpf_sockopt, per attach type) -----------------------------------
+  { name: "sockopt get write retval", type: "cgroup_sockopt", attachType: "cgroup_getsockopt", asm: "r2 = 0\n*(u32 *)(r1 + 36) = r2\nr0 = 1\nexit" },
+  { name: "sockopt set write retval", type: "cgroup_sockopt", attachType: "cgroup_setsockopt", asm: "r2 = 0\n*(u32 *)(r1 + 36) = r2\nr0 = 1\nexit" },
+  { name: "sockopt set read retval", type: "cgroup_sockopt", attachType: "cgroup_setsockopt", asm: "r0 = *(u32 *)(r1 + 36)\nr0 = 1\nexit" },
+  { name: "sockopt set write level", type: "cgroup_sockopt", attachType: "cgroup_setsockopt", asm: "r2 = 1\n*(u32 *)(r1 + 24) = r2\nr0 = 1\nexit" },
+  { name: "sockopt get write optname", type: "cgroup_sockopt", attachType: "cgroup_getsockopt", asm: "r2 = 1\n*(u32 *)(r1 + 28) = r2\nr0 = 1\nexit" },
+  { name: "sockopt get write optlen", type: "cgroup_sockopt", attachType: "cgroup_getsockopt", asm: "r2 = 1\n*(u32 *)(r1 + 32) = r2\nr0 = 1\nexit" },
+  { name: "sockopt read level byte", type: "cgroup_sockopt", attachType: "cgroup_getsockopt", asm: "r0 = *(u8 *)(r1 + 24)\nr0 = 1\nexit" },
+  { name: "sockopt optval read", type: "cgroup_sockopt", attachType: "cgroup_getsockopt", asm: `${SOCKOPT_PKT}r5 = *(u8 *)(r2 + 0)\nr0 = 1\nexit` },
+  { name: "sockopt optval write", type: "cgroup_sockopt", attachType: "cgroup_setsockopt", asm: `${SOCKOPT_PKT}r5 = 1\n*(u8 *)(r2 + 0) = r5\nexit` },
+  { name: "sockopt optval unchecked", type: "cgroup_sockopt", attachType: "cgroup_setsockopt", asm: "r2 = *(u64 *)(r1 + 8)\nr0 = *(u8 *)(r2 + 0)\nr0 = 1\nexit" },
+  { name: "sockopt sk read", type: "cgroup_sockopt", attachType: "cgroup_getsockopt", asm: "r2 = *(u64 *)(r1 + 0)\nr0 = *(u32 *)(r2 + 4)\nr0 = 1\nexit" },
+  { name: "sockopt get setsockopt helper", type: "cgroup_sockopt", attachType: "cgroup_getsockopt", asm: "r2 = 6\nr3 = 13\nr4 = r10\nr4 += -8\nr5 = 4\ncall 49\nr0 = 1\nexit" },
+  { name: "sockopt ret 2", type: "cgroup_sockopt", attachType: "cgroup_setsockopt", asm: "r0 = 2\nexit" },
+  // ---- sk_reuseport (struct sk_reuseport_md) ----------------------------------------------------
+  { name: "sk_reuseport read eth_protocol u16", type: "sk_reuseport", attachType: "sk_reuseport_select", asm: "r0 = *(u16 *)(r1 + 22)\nr0 = 1\nexit" },
+  { name: "sk_reuseport read eth_protocol byte", type: "sk_reuseport", attachType: "sk_reuseport_select", asm: "r0 = *(u8 *)(r1 + 20)\nr0 = 1\nexit" },
+  { name: "sk_reuseport read hash u16", type: "sk_reuseport", attachType: "sk_reuseport_select", asm: "r0 = *(u16 *)(r1 + 32)\nr0 = 1\nexit" },
+  { name: "sk_reuseport write len", type: "sk_reuseport", attachType: "sk_reuseport_select", asm: "r2 = 1\n*(u32 *)(r1 + 16) = r2\nr0 = 1\nexit" },
+  { name: "sk_reuseport packet read", type: "sk_reuseport", attachType: "sk_reuseport_select", asm: `${MD_PKT}r5 = *(u8 *)(r2 + 0)\nr0 = 0\nexit` },
+  { name: "sk_reuseport packet write", type: "sk_reuseport", attachType: "sk_reuseport_select", asm: `${MD_PKT}r5 = 1\n*(u8 *)(r2 + 0) = r5\nexit` },
+  { name: "sk_reuseport migrating_sk unchecked", type: "sk_reuseport", attachType: "sk_reuseport_select_or_migrate", asm: "r2 = *(u64 *)(r1 + 48)\nr0 = *(u32 *)(r2 + 4)\nr0 = 1\nexit" },
+  { name: "sk_reuseport migrating_sk checked", type: "sk_reuseport", attachType: "sk_reuseport_select_or_migrate", asm: "r2 = *(u64 *)(r1 + 48)\nif r2 == 0 goto +1\nr0 = *(u32 *)(r2 + 4)\nr0 = 1\nexit" },
+  { name: "sk_reuseport sk read", type: "sk_reuseport", attachType: "sk_reuseport_select", asm: "r2 = *(u64 *)(r1 + 40)\nr0 = *(u32 *)(r2 + 4)\nr0 = 1\nexit" },
+  { name: "sk_reuseport bad helper", type: "sk_reuseport", attachType: "sk_reuseport_select", asm: "r2 = 0\nr3 = 0\ncall 124\nr0 = 1\nexit" },
+  { name: "sk_reuseport ret 7", type: "sk_reuseport", attachType: "sk_reuseport_select", asm: "r0 = 7\nexit" },
+  // ---- sk_lookup (struct bpf_sk_lookup) ---------------------------------------------------------
+  { name: "sk_lookup read remote_port u16", type: "sk_lookup", attachType: "sk_lookup", asm: "r0 = *(u16 *)(r1 + 36)\nr0 = 1\nexit" },
+  { name: "sk_lookup read remote_port u32", type: "sk_lookup", attachType: "sk_lookup", asm: "r0 = *(u32 *)(r1 + 36)\nr0 = 1\nexit" },
+  { name: "sk_lookup read remote_port padding", type: "sk_lookup", attachType: "sk_lookup", asm: "r0 = *(u16 *)(r1 + 38)\nr0 = 1\nexit" },
+  { name: "sk_lookup read local_port byte", type: "sk_lookup", attachType: "sk_lookup", asm: "r0 = *(u8 *)(r1 + 61)\nr0 = 1\nexit" },
+  { name: "sk_lookup read cookie half", type: "sk_lookup", attachType: "sk_lookup", asm: "r0 = *(u32 *)(r1 + 4)\nr0 = 1\nexit" },
+  { name: "sk_lookup write family", type: "sk_lookup", attachType: "sk_lookup", asm: "r2 = 2\n*(u32 *)(r1 + 8) = r2\nr0 = 1\nexit" },
+  { name: "sk_lookup sk unchecked", type: "sk_lookup", attachType: "sk_lookup", asm: "r2 = *(u64 *)(r1 + 0)\nr0 = *(u32 *)(r2 + 4)\nr0 = 1\nexit" },
+  { name: "sk_lookup sk checked", type: "sk_lookup", attachType: "sk_lookup", asm: "r2 = *(u64 *)(r1 + 0)\nif r2 == 0 goto +1\nr0 = *(u32 *)(r2 + 4)\nr0 = 1\nexit" },
+  { name: "sk_lookup bad helper", type: "sk_lookup", attachType: "sk_lookup", asm: "r2 = 0\nr3 = 0\nr4 = 0\ncall 82\nr0 = 1\nexit" },
+  { name: "sk_lookup ret 2", type: "sk_lookup", attachType: "sk_lookup", asm: "r0 = 2\nexit" },
   // ---- found by the generator (unsafe-gen.ts / unsafe-run.ts) ----------------------------------
   // scalar_byte_swap (6.18 stable): bswap/be keep the swapped tnum, 16/32-bit forms truncate
   { name: "gen: be16 of masked index", asm: `${LOOKUP_ARRAY}if r0 == 0 goto +5\nr6 = *(u16 *)(r0 + 0)\nr6 &= 0x2f00\nr6 = be16 r6\nr0 += r6\nr1 = *(u8 *)(r0 + 0)\nr0 = 0\nexit` },
