@@ -175,3 +175,27 @@ describe("structure checks", () => {
     expect(msg(`r0 = 0\n${chain}`)).toBeDefined();
   });
 });
+
+describe("level-2 'Live regs before insn' listing", () => {
+  // Recorded from Linux 6.18.44 at log level 2 (two loops: the later one is numbered first).
+  const KERNEL = `Live regs before insn:
+      0: .......... (b4) w6 = 10
+  2   1: ......6... (04) w6 += -1
+  2   2: ......6... (56) if w6 != 0x0 goto pc-2
+      3: .......... (b4) w6 = 5
+  1   4: ......6... (04) w6 += -1
+  1   5: ......6... (56) if w6 != 0x0 goto pc-2
+      6: .......... (b4) w0 = 0
+      7: 0......... (95) exit
+`;
+  it("numbers loops (SCCs) and lists live registers as the kernel does", () => {
+    const insns = assemble("w6 = 10\nw6 += -1\nif w6 != 0 goto -2\nw6 = 5\nw6 += -1\nif w6 != 0 goto -2\nw0 = 0\nexit");
+    const log = verify({ insns, progType: "socket_filter" }, { logLevel: 2 }).log;
+    expect(log.slice(log.indexOf("Live regs"), log.indexOf("0: R1=ctx()"))).toBe(KERNEL);
+  });
+  it("LD_ABS reads every register, as compute_insn_live_regs's default", () => {
+    const insns = assemble("r6 = r1\nr0 = *(u8 *)skb[12]\nexit");
+    const log = verify({ insns, progType: "socket_filter" }, { logLevel: 2 }).log;
+    expect(log).toContain("      1: 0123456789 (30) r0 = *(u8 *)skb[12]");
+  });
+});
