@@ -103,7 +103,7 @@ export class Env {
   ) {
     this.log = new VerifierLog(options.logLevel);
     this.privileged = !options.unprivileged;
-    this.liveness = new StackLiveness(info);
+    this.liveness = new StackLiveness(info, options.logLevel >= 2 ? (text) => this.verbose(text) : undefined);
     this.auxPtrType = new Int32Array(info.slots.length).fill(-1);
     this.stackDepth = new Array(info.subprogStarts.length - 1).fill(0);
   }

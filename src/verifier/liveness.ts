@@ -48,7 +48,14 @@ export class StackLiveness {
   readonly inLoop: Uint8Array;
   private readonly callsCallback: Uint8Array;
 
-  constructor(private readonly info: ProgramInfo) {
+  /** Level-2 log sink: the kernel prints each mask change and the iteration count. */
+  private readonly log: ((text: string) => void) | undefined;
+
+  constructor(
+    private readonly info: ProgramInfo,
+    log?: (text: string) => void,
+  ) {
+    this.log = log;
     const { slots, lddwSecond, subprogStarts } = info;
     const n = slots.length;
     this.succ = [];
@@ -71,27 +78,29 @@ export class StackLiveness {
       }
       this.succ.push(Int32Array.from(out.filter((x) => x >= 0 && x < n)));
     }
+    // compute_postorder, as the kernel walks: all undiscovered successors pushed at once, a node
+    // emitted when it is met again once explored. The fixed point does not depend on the order,
+    // but the number of iterations (printed at log level 2) does.
     this.postorder = [];
-    const seen = new Uint8Array(n);
+    const state = new Uint8Array(n); // 1 discovered, 2 explored
     for (let s = 0; s + 1 < subprogStarts.length; s++) {
-      const start = subprogStarts[s]!;
-      const end = subprogStarts[s + 1]!;
       const order: number[] = [];
-      const stack: [number, number][] = [[start, 0]];
-      if (start < n) seen[start] = 1;
+      const stack: number[] = [subprogStarts[s]!];
       while (stack.length) {
         const top = stack[stack.length - 1]!;
-        const ss = this.succ[top[0]]!;
-        if (top[1] < ss.length) {
-          const t = ss[top[1]++]!;
-          if (t >= start && t < end && !seen[t]) {
-            seen[t] = 1;
-            stack.push([t, 0]);
-          }
-        } else {
-          order.push(top[0]);
+        state[top]! |= 1;
+        if (state[top]! & 2) {
+          order.push(top);
           stack.pop();
+          continue;
         }
+        for (const t of this.succ[top]!) {
+          if (!state[t]) {
+            stack.push(t);
+            state[t] = 1;
+          }
+        }
+        state[top]! |= 2;
       }
       this.postorder.push(Int32Array.from(order));
     }
@@ -285,7 +294,27 @@ export class StackLiveness {
     this.commitIn(this.cur);
   }
 
-  private updateInsn(inst: Instance, m: Uint32Array, insnIdx: number): boolean {
+  /** log_mask_change: "(callchain) frame F insn I +live -8,-16 -written -24". */
+  private logMaskChange(inst: Instance, what: string, frame: number, insnIdx: number, oldLo: number, oldHi: number, newLo: number, newHi: number): void {
+    const chLo = (oldLo ^ newLo) >>> 0;
+    const chHi = (oldHi ^ newHi) >>> 0;
+    if (!chLo && !chHi) return;
+    const fmt = (lo: number, hi: number): string => {
+      const out: string[] = [];
+      for (let i = 0; i < 64; i++) if ((i < 32 ? lo >>> i : hi >>> (i - 32)) & 1) out.push(`-${(i + 1) * 8}`);
+      return out.join(",");
+    };
+    let text = `(${inst.callsites.join(",")}) frame ${frame} insn ${insnIdx} `;
+    const onesLo = newLo & chLo;
+    const onesHi = newHi & chHi;
+    const zerosLo = ~newLo & chLo;
+    const zerosHi = ~newHi & chHi;
+    if (onesLo || onesHi) text += `+${what} ${fmt(onesLo, onesHi)} `;
+    if (zerosLo || zerosHi) text += `-${what} ${fmt(zerosLo, zerosHi)}`;
+    this.log!(`${text}\n`);
+  }
+
+  private updateInsn(inst: Instance, m: Uint32Array, insnIdx: number, frame: number): boolean {
     const succ = this.succ[insnIdx]!;
     if (succ.length === 0) return false;
     const o = (insnIdx - inst.start) * STRIDE;
@@ -305,6 +334,10 @@ export class StackLiveness {
     const beforeLo = ((afterLo & ~m[o + MW]!) | m[o + MR]!) >>> 0;
     const beforeHi = ((afterHi & ~m[o + MW + 1]!) | m[o + MR + 1]!) >>> 0;
     const changed = beforeLo !== m[o + LB] || beforeHi !== m[o + LB + 1] || accLo !== m[o + MWA] || accHi !== m[o + MWA + 1];
+    if (this.log && (m[o + MR] || m[o + MR + 1] || m[o + MW] || m[o + MW + 1] || insnIdx === inst.start || this.info.prunePoint[insnIdx])) {
+      this.logMaskChange(inst, "live", frame, insnIdx, m[o + LB]!, m[o + LB + 1]!, beforeLo, beforeHi);
+      this.logMaskChange(inst, "written", frame, insnIdx, m[o + MWA]!, m[o + MWA + 1]!, accLo, accHi);
+    }
     m[o + LB] = beforeLo;
     m[o + LB + 1] = beforeHi;
     m[o + MWA] = accLo;
@@ -322,14 +355,17 @@ export class StackLiveness {
     }
     const po = this.postorder[inst.sub]!;
     let changed: boolean;
+    let iterations = 0;
     do {
+      iterations++;
       changed = false;
       for (let frame = 0; frame <= inst.curframe; frame++) {
         const m = inst.frames[frame];
         if (!m) continue;
-        for (let i = 0; i < po.length; i++) if (this.updateInsn(inst, m, po[i]!)) changed = true;
+        for (let i = 0; i < po.length; i++) if (this.updateInsn(inst, m, po[i]!, frame)) changed = true;
       }
     } while (changed);
+    if (this.log) this.log(`(${inst.callsites.join(",")}) live stack update done in ${iterations} iterations\n`);
     if (inst.curframe > 0) {
       const outer = this.outer(inst);
       const callsite = inst.callsites[inst.curframe - 1]!;
