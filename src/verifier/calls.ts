@@ -706,6 +706,9 @@ function setupFuncEntry(env: Env, subprog: number, callsite: number, kind: "call
   }
   st.frames[st.curframe + 1] = callee;
   st.curframe++;
+  // init_reg_state marks every register of the new frame, which scratches them all: the next
+  // state line of the log shows every initialised register.
+  for (let i = 0; i <= 10; i++) env.scratch.markReg(i);
 }
 
 function pushCallbackCall(env: Env, insnIdx: number, subprog: number, kind: "loop" | "map_elem", map: MapDesc | null): number {
@@ -728,8 +731,6 @@ export function checkFuncCall(env: Env, insn: Instruction, insnIdx: number): num
   setupFuncEntry(env, subprog, insnIdx, "call", null);
   const st = env.cur;
   clearCallerSaved(env, st.frames[st.curframe - 1]!.regs);
-  // The callee's new frame pointer shows in the next state line, as in the kernel's log.
-  env.scratch.markReg(10);
   if (env.log.enabled) {
     env.verbose("caller:\n");
     printVerifierState(env.log, st, st.curframe - 1, true, env.scratch);
