@@ -560,6 +560,9 @@ export function checkHelperCall(env: Env, insn: Instruction, insnIdx: number): n
       break;
     case FUNC_LOOP: {
       const f = env.frame;
+      // update_loop_inline_state: inlining depends on flags being 0, so a zero flags is precise
+      const flags = regs[4]!;
+      if (flags.type === SCALAR_VALUE && tnumIsConst(flags.varOff) && flags.varOff.value === 0n) markChainPrecision(env, 4);
       markChainPrecision(env, 1);
       if (BigInt(f.callbackDepth) < regs[1]!.umax) next = pushCallbackCall(env, insnIdx, meta.subprogno, "loop", null);
       else {

@@ -287,6 +287,8 @@ export const BUILTIN_PROTOS: Readonly<Record<number, HelperProto>> = {
   142: p(INT, CTX, "ARG_PTR_TO_MEM | MEM_WRITE", SIZE, ANY),
   143: p(INT, CTX, ROMEM, SIZE, ANY),
   144: p(INT, CTX, ANY, ANY),
+  // copy_from_user (sleepable programs only; might_sleep is checked before the arguments)
+  148: p(INT, UNINIT, SIZE0, ANY),
   149: p(INT, "ARG_PTR_TO_MEM | MEM_RDONLY", SIZE, "ARG_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RDONLY", SIZE0),
   160: p(INT),
   164: p(INT, MAP, "ARG_PTR_TO_FUNC", "ARG_PTR_TO_STACK_OR_NULL", ANY),

@@ -86,15 +86,18 @@ describe.skipIf(!kernelAvailable)("level-2 logs match the kernel's", () => {
       .split("\n")
       .filter((l) => !/^verification time/.test(l))
       .join("\n");
-  it("for every non-tracing hand-written case", () => {
+  it("for every hand-written case", () => {
     const differing: string[] = [];
     let compared = 0;
     for (const c of CASES) {
-      if (c.attachTo || SLOW.has(c.name) || c.funcInfo) continue;
+      if (SLOW.has(c.name)) continue;
+      const tracing = c.attachTo ? tracingTarget(c) : undefined;
+      if (c.attachTo && !tracing) continue;
       const insns = assemble(c.asm);
       const type = c.type ?? "socket_filter";
-      const ours = verify({ insns, progType: type, maps: MAPS, ...(c.attachType ? { attachType: c.attachType } : {}) }, { logLevel: 2, nrCpus: 2 });
-      const kernel = kernelVerify(insns, type, MAPS, 2, c.attachType);
+      const t = tracing ? { kernelBtf: tracing.kernelBtf, attachTo: tracing.attachTo } : {};
+      const ours = verify({ insns, progType: type, maps: MAPS, hasFuncInfo: c.funcInfo === true, ...(c.attachType ? { attachType: c.attachType } : {}), ...t }, { logLevel: 2, nrCpus: 2 });
+      const kernel = kernelVerify(insns, type, MAPS, 2, c.attachType, tracing?.attachBtfId, c.funcInfo === true);
       compared++;
       if (normalize(ours.log) !== normalize(kernel.log)) differing.push(c.name);
     }
