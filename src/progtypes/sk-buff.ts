@@ -52,12 +52,22 @@ const SIZES: Partial<Record<SkbField, number>> = {
   cb: 20, remote_ip6: 16, local_ip6: 16, flow_keys: 8, tstamp: 8, sk: 8, tstamp_type: 1, hwtstamp: 8,
 };
 
-function fieldAt(off: number): SkbField | undefined {
+/**
+ * Field covering each byte offset (the first in SKB order), built once: every context access
+ * asks, and scanning the entries each time cost an iterator per access.
+ */
+const FIELD_AT: (SkbField | undefined)[] = (() => {
+  const t = new Array<SkbField | undefined>(SK_BUFF_SIZE).fill(undefined);
   for (const [name, o] of Object.entries(SKB) as [SkbField, number][]) {
     const size = SIZES[name] ?? 4;
-    if (off >= o && off < o + size) return name;
+    for (let b = Math.max(0, o); b < Math.min(SK_BUFF_SIZE, o + size); b++) t[b] ??= name;
   }
-  return undefined;
+  return t;
+})();
+
+/** Callers check 0 <= off < SK_BUFF_SIZE first. */
+function fieldAt(off: number): SkbField | undefined {
+  return FIELD_AT[off];
 }
 
 /** Per-type adjustments of the common __sk_buff rules. */

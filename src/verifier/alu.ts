@@ -255,6 +255,22 @@ function maybeForkScalars(env: Env, insn: Instruction, dst: Reg): void {
 }
 
 /** adjust_reg_min_max_vals. */
+/**
+ * Constant registers of ALU immediates, shared and never written: the scalar path below only
+ * reads its source (scalarAlu gets a copy). Saves a register and its bounds per `rX op= K`.
+ */
+const IMM_REGS = new Map<number, Reg>();
+
+function immReg(imm: number): Reg {
+  let r = IMM_REGS.get(imm);
+  if (!r) {
+    if (IMM_REGS.size >= 4096) IMM_REGS.clear();
+    r = constReg(BigInt(imm));
+    IMM_REGS.set(imm, r);
+  }
+  return r;
+}
+
 function adjustRegMinMaxVals(env: Env, insn: Instruction): void {
   const regs = env.regs;
   const dstReg = regs[insn.dst]!;
@@ -280,12 +296,11 @@ function adjustRegMinMaxVals(env: Env, insn: Instruction): void {
       adjustPtrMinMaxVals(env, insn, ptrReg, srcReg);
       return;
     }
+  } else if (ptrReg) {
+    adjustPtrMinMaxVals(env, insn, ptrReg, constReg(BigInt(insn.imm)));
+    return;
   } else {
-    srcReg = constReg(BigInt(insn.imm));
-    if (ptrReg) {
-      adjustPtrMinMaxVals(env, insn, ptrReg, srcReg);
-      return;
-    }
+    srcReg = immReg(insn.imm);
   }
   if ((op === O.BPF_AND || op === O.BPF_OR) && tnumIsConst(srcReg.varOff)) maybeForkScalars(env, insn, dstReg);
   // alu32 links need the upper half zero before the operation (the result is zero-extended)

@@ -492,7 +492,7 @@ function clearCallerSaved(env: Env, regs: Reg[]): void {
 
 /** check_helper_call. Returns the next instruction index. */
 export function checkHelperCall(env: Env, insn: Instruction, insnIdx: number): number {
-  const funcId = insn.imm;
+  const funcId = insn.imm | 0; // int32 already; `| 0` keeps meta.funcId a small integer, not a boxed double
   const helper = env.helpers.get(funcId);
   const name = helperName(funcId);
   if (name === undefined || funcId <= 0) env.fail(`invalid func ${funcIdName(funcId)}#${funcId}`, "EINVAL");

@@ -87,7 +87,9 @@ function checkLdImm(env: Env, insn: Instruction): void {
   dst.map = map;
   if (insn.src === O.BPF_PSEUDO_MAP_VALUE || insn.src === O.BPF_PSEUDO_MAP_IDX_VALUE) {
     dst.type = PTR_TO_MAP_VALUE;
-    dst.off = insn.imm2 ?? 0;
+    // mapOf checked 0 <= imm2 < value_size; `| 0` hands over a small integer even when the
+    // loader stored imm2 as a double, which would turn Reg.off into a boxed double everywhere.
+    dst.off = (insn.imm2 ?? 0) | 0;
   } else {
     dst.type = CONST_PTR_TO_MAP;
   }

@@ -106,6 +106,11 @@ export function checkPtrAlignment(env: Env, reg: Reg, off: number, size: number,
       if (!strict || size === 1) return;
       // Strict checks emulate NET_IP_ALIGN == 2 on every architecture (check_pkt_ptr_alignment)
       const ipAlign = 2;
+      if (reg.varOff.mask === 0n && reg.varOff.value === 0n) {
+        // As below for a constant zero var_off, in plain numbers.
+        if (size !== 0 && ((ipAlign + reg.off + off) & (size - 1)) !== 0) env.fail(`misaligned packet access off ${ipAlign}+${tnumText(reg.varOff)}+${reg.off}+${off} size ${size}`);
+        return;
+      }
       const regOff = tnumAdd(reg.varOff, tnumConst(BigInt(ipAlign + reg.off + off)));
       if (!tnumIsAligned(regOff, size)) {
         env.fail(`misaligned packet access off ${ipAlign}+${tnumText(reg.varOff)}+${reg.off}+${off} size ${size}`);
@@ -142,6 +147,11 @@ export function checkPtrAlignment(env: Env, reg: Reg, off: number, size: number,
       break;
   }
   if (!strict || size === 1) return;
+  if (reg.varOff.mask === 0n && reg.varOff.value === 0n) {
+    // Constant zero var_off: only the low bits of the fixed offsets matter, in plain numbers.
+    if (size !== 0 && ((reg.off + off) & (size - 1)) !== 0) env.fail(`misaligned ${desc}access off ${tnumText(reg.varOff)}+${reg.off}+${off} size ${size}`);
+    return;
+  }
   const regOff = tnumAdd(reg.varOff, tnumConst(BigInt(reg.off + off)));
   if (!tnumIsAligned(regOff, size)) {
     env.fail(`misaligned ${desc}access off ${tnumText(reg.varOff)}+${reg.off}+${off} size ${size}`);
@@ -267,6 +277,15 @@ export function checkStackAccessWithinBounds(env: Env, regno: number, off: numbe
   const reg = env.regs[regno]!;
   const state = env.frameOf(reg);
   const extra = access === "read" ? " read from" : " write to";
+  const vo = reg.varOff;
+  if (vo.mask === 0n && vo.value === 0n) {
+    // The usual case (fp plus a fixed offset) in plain numbers: the same checks as below
+    // without allocating BigInts.
+    const minValid = access === "write" || env.allowPtrLeaks ? -MAX_BPF_STACK : -allocatedStack(state);
+    if (off < minValid || off > -1 || off + size > 0 || size < 0) env.fail(`invalid${extra} stack R${regno} off=${off} size=${size}`);
+    updateStackDepth(env, state, 0 - off);
+    return;
+  }
   let minOff: bigint;
   let maxOff: bigint;
   if (tnumIsConst(reg.varOff)) {

@@ -228,11 +228,13 @@ export interface VState {
 /**
  * BPF_ADD_CONST64 / BPF_ADD_CONST32: flag bits of a scalar's id marking "this register is the
  * linked base plus reg.off" after `rX = rY; rX += K` (64-bit) or `w` arithmetic on a register
- * whose upper half is zero (32-bit, zero-extended). Ids are kept as non-negative numbers below
- * 2^32; base ids stay below 2^30.
+ * whose upper half is zero (32-bit, zero-extended). Not the kernel's bit values (1<<31, 1<<30):
+ * these keep every id below 2^30, a V8 small integer, so Reg.id never turns into a boxed double
+ * (which made every register copy allocate). Base ids stay below 2^28; no id value is printed
+ * with its flags.
  */
-export const BPF_ADD_CONST64 = 0x80000000;
-export const BPF_ADD_CONST32 = 0x40000000;
+export const BPF_ADD_CONST64 = 0x20000000;
+export const BPF_ADD_CONST32 = 0x10000000;
 /** Either flag (the kernel's BPF_ADD_CONST mask). */
 export const BPF_ADD_CONST = BPF_ADD_CONST64 + BPF_ADD_CONST32;
 /** reg->id & ~BPF_ADD_CONST. */
