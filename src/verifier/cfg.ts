@@ -30,6 +30,8 @@ export interface ProgramInfo {
   liveBefore: Uint16Array;
   /** CFG strongly connected component of each slot, 0 for one not in a loop (compute_scc). */
   scc: Uint32Array;
+  /** Successors of each slot (insn_successors; none for the second slot of an lddw). */
+  succ: number[][];
   /** checkInstruction's complaint about a slot, reported when the slot is reached. */
   reserved: (string | null)[];
 }
@@ -244,6 +246,7 @@ export function analyzeProgram(insns: readonly Instruction[], options: CfgOption
     forceCheckpoint,
     liveBefore: computeLiveRegs(slots, second, succ, options.helperParams),
     scc: computeScc(succ),
+    succ,
     reserved,
   };
 }

@@ -117,6 +117,12 @@ export class Env {
     if (this.log.enabled) this.log.write(text);
   }
 
+  /** How the log names the map an lddw at pc refers to ("map[id:N]"), if it is one. */
+  mapLabel(pc: number, insn: Instruction): string | undefined {
+    const m = this.mapOf(pc, insn);
+    return typeof m === "string" ? undefined : `map[id:${m.uid}]`;
+  }
+
   /** Error text: kept for the API and written to the log. */
   note(text: string): void {
     for (const line of text.split("\n")) if (line) this.errLines.push(line);

@@ -262,10 +262,7 @@ export function verify(program: VerifyProgram, options: VerifyOptions = {}): Ver
   if (logLevel >= 2) {
     env.verbose("func#0 @0\n");
     for (let s = 1; s < info.subprogStarts.length - 1; s++) env.verbose(`func#${s} @${info.subprogStarts[s]}\n`);
-    env.verbose(liveRegsListing(info, (pc, insn) => {
-      const m = env.mapOf(pc, insn);
-      return typeof m === "string" ? undefined : `map[id:${m.uid}]`;
-    }));
+    env.verbose(liveRegsListing(info, (pc, insn) => env.mapLabel(pc, insn)));
   }
   let error: VerifierErrorInfo | undefined;
   const btf = tracing?.btf;

@@ -41,11 +41,9 @@ export class StackLiveness {
   private readonly writeAcc = new Uint32Array(MAX_FRAMES * 2);
   private writeIdx = 0;
   /** Successors of each slot (bpf_insn_successors). */
-  private readonly succ: Int32Array[];
+  private readonly succ: readonly number[][];
   /** Post-order of each subprogram's reachable instructions. */
   private readonly postorder: Int32Array[];
-  /** 1 for instructions in a non-trivial strongly connected component of the CFG. */
-  readonly inLoop: Uint8Array;
   private readonly callsCallback: Uint8Array;
 
   /** Level-2 log sink: the kernel prints each mask change and the iteration count. */
@@ -58,25 +56,12 @@ export class StackLiveness {
     this.log = log;
     const { slots, lddwSecond, subprogStarts } = info;
     const n = slots.length;
-    this.succ = [];
+    // Successors and loops come from the structure checks (insn_successors, compute_scc).
+    this.succ = info.succ;
     this.callsCallback = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const insn = slots[i]!;
-      const out: number[] = [];
-      if (!lddwSecond[i]) {
-        const c = O.cls(insn.op);
-        const a = O.aluOp(insn.op);
-        if (c === O.BPF_JMP || c === O.BPF_JMP32) {
-          if (a === O.BPF_EXIT) {
-            // none
-          } else if (a === O.BPF_CALL) {
-            out.push(i + 1);
-            if (insn.src === 0 && CALLBACK_HELPERS.has(insn.imm)) this.callsCallback[i] = 1;
-          } else if (a === O.BPF_JA) out.push(i + (c === O.BPF_JMP32 ? insn.imm : insn.off) + 1);
-          else out.push(i + 1, i + insn.off + 1);
-        } else out.push(i + (insn.op === O.OP_LDDW ? 2 : 1));
-      }
-      this.succ.push(Int32Array.from(out.filter((x) => x >= 0 && x < n)));
+      if (!lddwSecond[i] && insn.op === O.OP_CALL && insn.src === 0 && CALLBACK_HELPERS.has(insn.imm)) this.callsCallback[i] = 1;
     }
     // compute_postorder, as the kernel walks: all undiscovered successors pushed at once, a node
     // emitted when it is met again once explored. The fixed point does not depend on the order,
@@ -104,56 +89,6 @@ export class StackLiveness {
       }
       this.postorder.push(Int32Array.from(order));
     }
-    this.inLoop = this.computeLoops(n);
-  }
-
-  /** Tarjan's strongly connected components; marks instructions of non-trivial ones. */
-  private computeLoops(n: number): Uint8Array {
-    const inLoop = new Uint8Array(n);
-    const index = new Int32Array(n).fill(-1);
-    const low = new Int32Array(n);
-    const onStack = new Uint8Array(n);
-    const sccStack: number[] = [];
-    let counter = 0;
-    for (let root = 0; root < n; root++) {
-      if (index[root] !== -1) continue;
-      const work: [number, number][] = [[root, 0]];
-      index[root] = low[root] = counter++;
-      sccStack.push(root);
-      onStack[root] = 1;
-      while (work.length) {
-        const top = work[work.length - 1]!;
-        const v = top[0];
-        const ss = this.succ[v]!;
-        if (top[1] < ss.length) {
-          const w = ss[top[1]++]!;
-          if (index[w] === -1) {
-            index[w] = low[w] = counter++;
-            sccStack.push(w);
-            onStack[w] = 1;
-            work.push([w, 0]);
-          } else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
-          continue;
-        }
-        work.pop();
-        if (work.length) {
-          const p = work[work.length - 1]![0];
-          low[p] = Math.min(low[p]!, low[v]!);
-        }
-        if (low[v] === index[v]) {
-          const members: number[] = [];
-          for (;;) {
-            const w = sccStack.pop()!;
-            onStack[w] = 0;
-            members.push(w);
-            if (w === v) break;
-          }
-          const selfLoop = members.length === 1 && this.succ[v]!.includes(v);
-          if (members.length > 1 || selfLoop) for (const m of members) inLoop[m] = 1;
-        }
-      }
-    }
-    return inLoop;
   }
 
   private subStart(st: VState, frameno: number): number {
@@ -411,7 +346,7 @@ export class StackLiveness {
    * back-edges are pending; without the kernel's SCC visits, states in a loop stay uncleaned.
    */
   private incomplete(st: VState): boolean {
-    for (let i = 0; i <= st.curframe; i++) if (this.inLoop[StackLiveness.frameInsn(st, i)]) return true;
+    for (let i = 0; i <= st.curframe; i++) if (this.info.scc[StackLiveness.frameInsn(st, i)]) return true;
     return false;
   }
 

@@ -278,8 +278,7 @@ export class Checker {
   }
 
   private mapName(insn: Instruction): string | undefined {
-    const m = this.env.mapOf(this.env.insnIdx, insn);
-    return typeof m === "string" ? undefined : `map[id:${m.uid}]`;
+    return this.env.mapLabel(this.env.insnIdx, insn);
   }
 
   private updateBranchCounts(st: VState | null): void {

@@ -104,10 +104,7 @@ function fmtStackMask(fr: number): string {
 /** The level-2 lines of __mark_chain_precision and backtrack_insn. */
 function logBefore(env: Env, idx: number): void {
   const insn = env.info.slots[idx]!;
-  const text = insnText(insn, idx, (i) => {
-    const m = env.mapOf(idx, i);
-    return typeof m === "string" ? undefined : `map[id:${m.uid}]`;
-  });
+  const text = insnText(insn, idx, (i) => env.mapLabel(idx, i));
   env.verbose(`mark_precise: frame${bt.frame}: regs=${fmtRegMask(bt.regs[bt.frame]!)} stack=${fmtStackMask(bt.frame)} before ${idx}: ${text}\n`);
 }
 
